@@ -1,0 +1,57 @@
+"""The one role x action matrix. Views, the API and templates all ask `role_can`/`user_can`.
+
+A user reaches a program only through a membership; non-members get 404 (they must not learn
+that the program exists), members whose role lacks the action get 403.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", "Program manager"
+    COORDINATOR = "coordinator", "Coordinator"
+    CONTRIBUTOR = "contributor", "Contributor"
+    FINANCE = "finance", "Finance"
+    EXECUTIVE = "executive", "Executive"
+    VIEWER = "viewer", "Viewer"
+    VENDOR = "vendor", "Vendor"
+
+
+M, CO, CT, FI, EX, VI, VE = (
+    Role.MANAGER,
+    Role.COORDINATOR,
+    Role.CONTRIBUTOR,
+    Role.FINANCE,
+    Role.EXECUTIVE,
+    Role.VIEWER,
+    Role.VENDOR,
+)
+INTERNAL = frozenset({M, CO, CT, FI, EX, VI})
+EVERYONE = INTERNAL | {VE}
+
+# action -> roles allowed. Domain apps add their actions here, so the whole policy reads in one place.
+MATRIX: dict[str, frozenset[Role]] = {
+    "program.view": EVERYONE,
+    "program.change": frozenset({M}),
+    "workstream.view": INTERNAL,
+    "workstream.add": frozenset({M, CO}),
+    "workstream.change": frozenset({M, CO}),
+    "workstream.delete": frozenset({M}),
+    "membership.view": INTERNAL,
+    "membership.manage": frozenset({M}),
+    "activity.view": INTERNAL,
+}
+
+ACTIONS = tuple(MATRIX)
+
+
+def role_can(role: str | None, action: str) -> bool:
+    if action not in MATRIX:
+        raise KeyError(f"Unknown action {action!r}: add it to core.permissions.MATRIX")
+    return role is not None and role in MATRIX[action]
+
+
+def can_create_programs(user) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user.can_create_programs))
