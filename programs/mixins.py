@@ -48,6 +48,15 @@ class ProgramViewMixin(LoginRequiredMixin):
         return context
 
 
+PAGE_SIZES = (25, 50, 100)
+
+
 def paginate(request, queryset, per_page: int = 25):
-    paginator = Paginator(queryset, per_page)
+    """A page of `queryset`; `?per_page=` may pick another of PAGE_SIZES, `?page=` out of range
+    gives the last page rather than an error."""
+    try:
+        requested = int(request.GET.get("per_page", per_page))
+    except ValueError:
+        requested = per_page
+    paginator = Paginator(queryset, requested if requested in PAGE_SIZES else per_page)
     return paginator.get_page(request.GET.get("page"))
