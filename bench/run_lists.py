@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/programoffice_bench")
+DB_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/programoffice_bench"
+)
 CODE = "SCALE001"
 TARGET_P50_MS = 15.0
 TARGET_RPS = 400.0
@@ -127,7 +129,10 @@ def wrk(url: str, headers: dict[str, str], *, threads: int, conns: int, seconds:
     out = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    lat = {m.group(1): _ms(m.group(2)) for m in re.finditer(r"^\s+(50|90|99)%\s+([\d.]+\w+)", out, re.M)}
+    lat = {
+        m.group(1): _ms(m.group(2))
+        for m in re.finditer(r"^\s+(50|90|99)%\s+([\d.]+\w+)", out, re.M)
+    }
     return {"rps": rps, "p50_ms": lat.get("50"), "p90_ms": lat.get("90"), "p99_ms": lat.get("99"),
             "errors": int(non2xx.group(1)) if non2xx else 0}  # fmt: skip
 
@@ -148,8 +153,13 @@ def measure(url: str, headers: dict[str, str], seconds: int) -> dict:
     wrk(url, headers, threads=1, conns=4, seconds=2)  # warm every worker
     single = wrk(url, headers, threads=1, conns=1, seconds=seconds)
     loaded = wrk(url, headers, threads=2, conns=16, seconds=seconds)
-    return {"p50_ms": single["p50_ms"], "p90_ms": single["p90_ms"], "rps": loaded["rps"],
-            "loaded_p50_ms": loaded["p50_ms"], "errors": single["errors"] + loaded["errors"]}  # fmt: skip
+    return {
+        "p50_ms": single["p50_ms"],
+        "p90_ms": single["p90_ms"],
+        "rps": loaded["rps"],
+        "loaded_p50_ms": loaded["p50_ms"],
+        "errors": single["errors"] + loaded["errors"],
+    }
 
 
 def main() -> None:
@@ -169,8 +179,10 @@ def main() -> None:
     server = Server("config.settings.production", args.workers)
     base = f"http://127.0.0.1:{server.port}"
     targets = {
-        "api_workstreams": (f"{base}/api/v1/programs/{CODE}/workstreams/?page_size=100", api, "WS-100"),
-        "api_activity": (f"{base}/api/v1/programs/{CODE}/activity/?page_size=100", api, '"changes"'),
+        "api_workstreams": (f"{base}/api/v1/programs/{CODE}/workstreams/?page_size=100", api,
+                            "WS-100"),
+        "api_activity": (f"{base}/api/v1/programs/{CODE}/activity/?page_size=100", api,
+                         '"changes"'),
         "page_workstreams": (f"{base}/programs/{CODE}/workstreams/?per_page=100", page, "WS-100"),
         "page_activity": (f"{base}/programs/{CODE}/activity/?per_page=100", page, "Workstream 1"),
     }  # fmt: skip
@@ -201,7 +213,9 @@ def main() -> None:
         if name != "reference_bare_django":
             summary[name]["meets_target"] = ok
         flag = "" if name == "reference_bare_django" else ("ok" if ok else "MISSED")
-        print(f"{name:20} {r['p50_ms']:8.2f} {r['p90_ms']:8.2f} {r['rps']:8.1f} {ratio:10.2f}  {flag}")
+        print(
+            f"{name:20} {r['p50_ms']:8.2f} {r['p90_ms']:8.2f} {r['rps']:8.1f} {ratio:10.2f}  {flag}"
+        )
     print(json.dumps({"benchmark": "lists", "targets": {"p50_ms": TARGET_P50_MS, "rps": TARGET_RPS},
                       "workers": args.workers, "results": summary}))  # fmt: skip
 

@@ -1,7 +1,16 @@
+"""The API: /api/v1/ (each app's api/urls.py, namespace `api_v1`), the schema and its docs."""
+
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from core.api.views import DocsView, SchemaView
+
+v1 = [
+    path("", include("core.api.urls")),
+    path("", include("programs.api.urls")),
+]
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("v1/", include((v1, "api_v1"))),
+    path("schema/", SchemaView.as_view(), name="api_schema"),
+    path("docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
 ]

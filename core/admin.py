@@ -28,7 +28,14 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["timestamp", "actor_name", "action", "content_type", "object_repr", "program_id"]
+    list_display = [
+        "timestamp",
+        "actor_name",
+        "action",
+        "content_type",
+        "object_repr",
+        "program_id",
+    ]
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "actor_name", "request_id"]
     date_hierarchy = "timestamp"

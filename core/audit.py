@@ -1,4 +1,4 @@
-"""Writing and reading the audit trail. Services call `audit_create/update/delete` in their transaction."""
+"""Writing and reading the audit trail, from services inside their transaction."""
 
 from __future__ import annotations
 

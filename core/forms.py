@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.utils import pretty_name
 
 from .versioning import StaleVersionError
 
@@ -14,11 +15,20 @@ class VersionedForm(forms.Form):
 
     def report_conflict(self, error: StaleVersionError) -> None:
         """Explain what changed meanwhile, keep the user's input, and accept the next save."""
-        labels = {name: (f.label or name) for name, f in self.fields.items()}
+        # Unlabelled fields read as Django shows them ("Start date"), not as code ("start_date").
+        labels = {name: (f.label or pretty_name(name)) for name, f in self.fields.items()}
         parts = []
+        data = self.data.copy()
         for field, (was, now) in error.changed_fields.items():
-            label = labels.get(field, field.replace("_", " "))
-            parts.append(f"{label}: {display_value(was)} → {display_value(now)}")
+            label = labels.get(field, pretty_name(field))
+            choices = dict(getattr(self.fields.get(field), "choices", None) or [])
+            parts.append(
+                f"{label}: {display_value(was, choices)} → {display_value(now, choices)}"
+            )
+            # A field this editor left as it was takes the other person's value, so saving again
+            # applies only what this editor changed instead of silently undoing the other change.
+            if field in self.fields and _raw(data.get(field)) == _raw(was):
+                data[field] = _raw(now)
         who = ", ".join(error.changed_by) or "someone else"
         detail = "; ".join(parts) or "no visible fields"
         self.add_error(
@@ -27,14 +37,22 @@ class VersionedForm(forms.Form):
             "review them and save again to apply them.",
         )
         self.conflict = error
-        data = self.data.copy()
         data["version"] = str(error.current.version)
         self.data = data
 
 
-def display_value(value) -> str:
+def display_value(value, choices: dict | None = None) -> str:
     if value is None or value == "":
         return "(empty)"
     if isinstance(value, dict) and "repr" in value:
         return str(value["repr"])
+    if choices and value in choices:
+        return str(choices[value])
     return str(value)
+
+
+def _raw(value) -> str:
+    """An audit value (or posted value) as the string a form would post for it."""
+    if isinstance(value, dict) and "id" in value:
+        value = value["id"]
+    return "" if value is None else str(value)

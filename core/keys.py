@@ -1,4 +1,4 @@
-"""Per-program human keys (TSK-104, RSK-12), handed out without gaps or duplicates under concurrency.
+"""Per-program human keys (TSK-104, RSK-12): no gaps or duplicates under concurrency.
 
 One INSERT ... ON CONFLICT DO UPDATE ... RETURNING statement increments the counter atomically,
 so two transactions can never read the same value (PostgreSQL and SQLite 3.35+ both support it).

@@ -169,7 +169,7 @@ class OutboundEmailStatus(models.TextChoices):
 
 
 class OutboundEmail(models.Model):
-    """An e-mail to send once. The Celery task locks the row, so a retried task never sends twice."""
+    """An e-mail to send once: the task locks the row, so a retried task never sends twice."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     idempotency_key = models.CharField(max_length=200, unique=True)

@@ -31,7 +31,7 @@ M, CO, CT, FI, EX, VI, VE = (
 INTERNAL = frozenset({M, CO, CT, FI, EX, VI})
 EVERYONE = INTERNAL | {VE}
 
-# action -> roles allowed. Domain apps add their actions here, so the whole policy reads in one place.
+# action -> roles allowed. Domain apps add their actions here: the whole policy reads in one place.
 MATRIX: dict[str, frozenset[Role]] = {
     "program.view": EVERYONE,
     "program.change": frozenset({M}),

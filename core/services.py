@@ -23,7 +23,12 @@ def email_enqueue(
     """Record an e-mail and hand it to a worker after commit; the same key never sends twice."""
     email, created = OutboundEmail.objects.get_or_create(
         idempotency_key=idempotency_key,
-        defaults={"to": list(to), "subject": subject, "body_text": body_text, "body_html": body_html},
+        defaults={
+            "to": list(to),
+            "subject": subject,
+            "body_text": body_text,
+            "body_html": body_html,
+        },
     )
     if created:
         from .tasks import outbound_email_send_task
@@ -32,29 +37,37 @@ def email_enqueue(
     return email
 
 
-@transaction.atomic
 def email_send(*, email_id) -> OutboundEmail:
-    """Send one recorded e-mail unless it was sent already. Safe to call twice concurrently."""
-    email = OutboundEmail.objects.select_for_update().get(pk=email_id)
-    if email.status == OutboundEmailStatus.SENT:
-        return email
-    email.attempts += 1
-    message = EmailMultiAlternatives(email.subject, email.body_text, to=email.to)
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
-    try:
-        message.send()
-    except Exception as exc:  # SMTP errors come in many types; record and let the task retry
-        email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if email.attempts >= MAX_EMAIL_ATTEMPTS:
-            email.status = OutboundEmailStatus.FAILED
-        email.save(update_fields=["attempts", "last_error", "status"])
-        log.warning("E-mail %s failed (attempt %s): %s", email.pk, email.attempts, exc)
-        raise
-    email.status = OutboundEmailStatus.SENT
-    email.sent_at = timezone.now()
-    email.last_error = ""
-    email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    """Send one recorded e-mail unless it was sent already. Safe to call twice concurrently.
+
+    A failure is committed (attempts, last_error, FAILED after the last attempt) before the error
+    is re-raised for the task to retry: raising inside the atomic block would roll the record back.
+    """
+    error: Exception | None = None
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().get(pk=email_id)
+        if email.status == OutboundEmailStatus.SENT:
+            return email
+        email.attempts += 1
+        message = EmailMultiAlternatives(email.subject, email.body_text, to=email.to)
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        try:
+            message.send()
+        except Exception as exc:  # SMTP errors come in many types; record and let the task retry
+            error = exc
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if email.attempts >= MAX_EMAIL_ATTEMPTS:
+                email.status = OutboundEmailStatus.FAILED
+            email.save(update_fields=["attempts", "last_error", "status"])
+            log.warning("E-mail %s failed (attempt %s): %s", email.pk, email.attempts, exc)
+        else:
+            email.status = OutboundEmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.last_error = ""
+            email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    if error is not None:
+        raise error
     return email
 
 

@@ -12,9 +12,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/reset/", views.PasswordResetView.as_view(), name="password_reset"),
-    path(
-        "accounts/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"
-    ),
+    path("accounts/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "accounts/reset/<uidb64>/<token>/",
         views.PasswordResetConfirmView.as_view(),

@@ -1,4 +1,4 @@
-"""Optimistic locking: a change based on a stale `version` is refused with what changed meanwhile."""
+"""Optimistic locking: a change based on a stale `version` is refused, showing what changed."""
 
 from __future__ import annotations
 

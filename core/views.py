@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.template import loader
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 from rest_framework.authtoken.models import Token
 
 from .forms_accounts import ProfileForm
+from .models import User
 from .services import api_token_regenerate, email_enqueue
 
 
@@ -30,6 +36,27 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 class QueuedPasswordResetForm(PasswordResetForm):
     """Sends the reset e-mail through the outbound queue (a worker sends it, once)."""
+
+    def get_users(self, email):
+        """Active users with this address, including invited people who never set a password.
+
+        Django skips accounts with an unusable password; here that only means "invitation not
+        accepted yet", and without this an invitee whose link expired could never get in.
+        """
+        email = email.strip()
+        users = User.objects.filter(email__iexact=email, is_active=True)
+        return (u for u in users if u.email.casefold() == email.casefold())
+
+    def save(self, **kwargs):
+        """Links and the site name come from SITE_URL/SITE_NAME, not from the request's Host."""
+        site = urlsplit(settings.SITE_URL)
+        kwargs["domain_override"] = site.netloc
+        kwargs["use_https"] = site.scheme == "https"
+        kwargs["extra_email_context"] = {
+            **(kwargs.get("extra_email_context") or {}),
+            "site_name": settings.SITE_NAME,
+        }
+        return super().save(**kwargs)
 
     def send_mail(
         self,
@@ -86,6 +113,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     access_policy = "public"
 
 
+@method_decorator(never_cache, name="dispatch")  # a new API token is shown once; never cache it
 class ProfileView(LoginRequiredMixin, TemplateView):
     access_policy = "authenticated"
     template_name = "core/profile.html"
@@ -119,6 +147,9 @@ class ApiTokenRegenerateView(LoginRequiredMixin, View):
         return redirect("profile")
 
 
+# Both probes opt out of ATOMIC_REQUESTS: its transaction would touch the database before the view
+# runs, so a database outage would turn /healthz into a 500 and /readyz into a 500 without a reason.
+@transaction.non_atomic_requests
 def healthz(request):
     """Alive: the process answers. No database or broker access."""
     return JsonResponse({"status": "ok"})
@@ -127,6 +158,7 @@ def healthz(request):
 healthz.access_policy = "public"
 
 
+@transaction.non_atomic_requests
 def readyz(request):
     """Ready: the database answers a query and the Celery broker accepts a connection."""
     checks: dict[str, dict] = {}
@@ -148,7 +180,8 @@ def readyz(request):
         checks["broker"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     ready = all(c["ok"] for c in checks.values())
     return JsonResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
     )
 
 

@@ -39,8 +39,9 @@ def program_access_for_user(*, user, code: str) -> ProgramAccess:
         ProgramMembership.objects.select_related("program", "program__sponsor")
         .filter(user=user, program__code=code)
         .only("role", "program")
-        .first()
+        .order_by()[:1]
     )
+    membership = membership[0] if membership else None
     if membership is None:
         raise Http404("No such program")
     return ProgramAccess(program=membership.program, role=membership.role)

@@ -1,4 +1,4 @@
-"""The program switcher in the top bar: the signed-in user's programs, fetched only when rendered."""
+"""The program switcher in the top bar: the user's programs, fetched only when rendered."""
 
 from django.utils.functional import SimpleLazyObject
 

@@ -14,12 +14,15 @@ from .models import ProgramMembership, Workstream
 
 class WorkstreamFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.ChoiceFilter(choices=WorkstreamStatus.choices, empty_label="All statuses")
+    status = django_filters.ChoiceFilter(
+        choices=WorkstreamStatus.choices, empty_label="All statuses"
+    )
     lead = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Any lead")
     sort = django_filters.OrderingFilter(
         fields=(("name", "name"), ("key", "key"), ("lead__full_name", "lead"),
                 ("status", "status"), ("updated_at", "updated")),
         label="Sort",
+        empty_label="Sort: name",
     )  # fmt: skip
 
     class Meta:
@@ -45,7 +48,9 @@ class MembershipFilterSet(django_filters.FilterSet):
         fields = ["q", "role"]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(user__full_name__icontains=value) | Q(user__email__icontains=value))
+        return queryset.filter(
+            Q(user__full_name__icontains=value) | Q(user__email__icontains=value)
+        )
 
 
 class ActivityFilterSet(django_filters.FilterSet):
@@ -54,8 +59,10 @@ class ActivityFilterSet(django_filters.FilterSet):
         choices=[("create", "Created"), ("update", "Updated"), ("delete", "Deleted")],
         empty_label="Any change",
     )
-    object_type = django_filters.CharFilter(field_name="content_type__model", label="Object type")
-    since = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__gte", label="Since")
+    object_type = django_filters.CharFilter(method="by_object_type", label="Object type")
+    since = django_filters.DateFilter(
+        field_name="timestamp", lookup_expr="date__gte", label="Since"
+    )
 
     class Meta:
         model = AuditEntry
@@ -64,3 +71,9 @@ class ActivityFilterSet(django_filters.FilterSet):
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["actor"].queryset = User.objects.filter(memberships__program=program)
+
+    def by_object_type(self, queryset, name, value):
+        """`app_label.model` (e.g. programs.workstream); a bare model name is accepted too."""
+        app_label, _, model = value.lower().rpartition(".")
+        queryset = queryset.filter(content_type__model=model)
+        return queryset.filter(content_type__app_label=app_label) if app_label else queryset

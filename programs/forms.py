@@ -36,10 +36,11 @@ class ProgramFieldsMixin(forms.Form):
 
 
 class ProgramCreateForm(ProgramFieldsMixin):
+    # Validated in clean_code, after upper-casing: a field validator would run first and refuse
+    # "erp" that clean_code means to accept as ERP.
     code = forms.CharField(
         max_length=12,
-        validators=[validate_program_code],
-        help_text="2–12 capital letters or digits, e.g. ERP. Used in links and item keys.",
+        help_text="2 to 12 capital letters or digits, e.g. ERP. Used in links and item keys.",
     )
     field_order = ["code", "name"]
 

@@ -13,8 +13,11 @@ from .models import Program, ProgramMembership, Workstream
 
 def program_list_for_user(*, user, search: str = "", status: str = "") -> QuerySet[Program]:
     my_role = ProgramMembership.objects.filter(program=OuterRef("pk"), user=user).values("role")[:1]
+    # Scope with a subquery, not a join on `memberships`: a join would also filter the rows that
+    # Count("memberships") sees, and every program would report one member.
+    mine = ProgramMembership.objects.filter(user=user).values("program_id")
     qs = (
-        Program.objects.filter(memberships__user=user)
+        Program.objects.filter(pk__in=mine)
         .select_related("sponsor")
         .annotate(
             my_role=Subquery(my_role),

@@ -36,7 +36,10 @@ def _only(fields: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _check_member(program: Program, user: User | None, field: str) -> None:
-    if user is not None and not ProgramMembership.objects.filter(program=program, user=user).exists():
+    if (
+        user is not None
+        and not ProgramMembership.objects.filter(program=program, user=user).exists()
+    ):
         raise ValidationError({field: f"{user} is not a member of {program.code}."})
 
 
@@ -118,16 +121,14 @@ def _invite(*, actor: User, program: Program, user: User) -> None:
 def membership_add(
     *, actor: User, program: Program, email: str, role: str, full_name: str = ""
 ) -> ProgramMembership:
-    """Add a person by e-mail; someone without an account gets one and an invitation to set a password."""
+    """Add a person by e-mail; someone new gets an account and an invitation to set a password."""
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
-    invited = False
     if user is None:
         if not full_name.strip():
             raise ValidationError({"full_name": "Give the full name of a person new to the site."})
         user = User.objects.create_user(email=email, password=None, full_name=full_name.strip())
         audit_create(actor=actor, instance=user)
-        invited = True
     if ProgramMembership.objects.filter(program=program, user=user).exists():
         raise ValidationError({"email": f"{user} is already a member of {program.code}."})
     membership = ProgramMembership(program=program, user=user, role=role)
@@ -138,18 +139,28 @@ def membership_add(
     except IntegrityError as exc:
         raise ValidationError({"email": f"{user} is already a member of {program.code}."}) from exc
     audit_create(actor=actor, instance=membership)
-    if invited:
+    # Someone who has not set a password yet (new, or invited elsewhere and not arrived) is
+    # invited to this program too; the idempotency key makes it one e-mail per program.
+    membership.invited = not user.has_usable_password()
+    if membership.invited:
         _invite(actor=actor, program=program, user=user)
     return membership
 
 
 def _ensure_another_manager(membership: ProgramMembership) -> None:
-    others = (
+    """Refuse if `membership` is, right now, the program's only manager.
+
+    Every manager row is locked in one statement, in id order, before the membership itself:
+    two managers demoting or removing each other at once then queue on the same first row instead
+    of deadlocking, and the second sees the first one's change.
+    """
+    managers = list(
         ProgramMembership.objects.select_for_update()
         .filter(program_id=membership.program_id, role=Role.MANAGER)
-        .exclude(pk=membership.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    if not list(others):
+    if managers == [membership.pk]:
         raise ValidationError(
             {"role": "A program needs at least one program manager; appoint another one first."}
         )
@@ -159,7 +170,7 @@ def _ensure_another_manager(membership: ProgramMembership) -> None:
 def membership_change_role(
     *, actor: User, membership: ProgramMembership, role: str, expected_version: int | None
 ) -> ProgramMembership:
-    if membership.role == Role.MANAGER and role != Role.MANAGER:
+    if role != Role.MANAGER:
         _ensure_another_manager(membership)
     return apply_changes(
         membership, actor=actor, changes={"role": role}, expected_version=expected_version
@@ -170,12 +181,14 @@ def membership_change_role(
 def membership_remove(
     *, actor: User, membership: ProgramMembership, expected_version: int | None = None
 ) -> None:
+    _ensure_another_manager(membership)
     current = lock_current(ProgramMembership, pk=membership.pk, expected_version=expected_version)
-    if current.role == Role.MANAGER:
-        _ensure_another_manager(current)
     if Workstream.objects.filter(program_id=current.program_id, lead_id=current.user_id).exists():
         raise ValidationError(
-            {"role": f"{current.user} leads a workstream; choose another lead before removing them."}
+            {
+                "role": f"{current.user} leads a workstream; "
+                "choose another lead before removing them."
+            }
         )
     audit_delete(actor=actor, instance=current)
     current.delete()

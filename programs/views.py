@@ -19,6 +19,7 @@ from core.permissions import Role, can_create_programs
 from core.versioning import StaleVersionError
 
 from . import selectors, services
+from .choices import ProgramStatus
 from .filtersets import ActivityFilterSet, MembershipFilterSet, WorkstreamFilterSet
 from .forms import (
     MemberAddForm,
@@ -29,7 +30,6 @@ from .forms import (
     WorkstreamInlineForm,
 )
 from .mixins import ProgramViewMixin, paginate
-from .choices import ProgramStatus
 
 
 def _apply_validation_error(form, exc: ValidationError) -> None:
@@ -283,7 +283,12 @@ class WorkstreamInlineEditView(ProgramViewMixin, TemplateView):
             return self._row(ws)
         form = WorkstreamInlineForm(
             program=self.program,
-            initial={"version": ws.version, "name": ws.name, "lead": ws.lead_id, "status": ws.status},
+            initial={
+                "version": ws.version,
+                "name": ws.name,
+                "lead": ws.lead_id,
+                "status": ws.status,
+            },
         )
         return self._row(ws, form)
 
@@ -374,7 +379,11 @@ class MemberAddView(ProgramViewMixin, TemplateView):
                 messages.success(
                     request,
                     f"{membership.user} added as {membership.get_role_display()}."
-                    + ("" if membership.user.has_usable_password() else " An invitation is on its way."),
+                    + (
+                        ""
+                        if membership.user.has_usable_password()
+                        else " An invitation is on its way."
+                    ),
                 )
                 return redirect("programs:member_list", code=code)
         view = MemberListView()
@@ -506,4 +515,3 @@ class ObjectHistoryView(ProgramViewMixin, TemplateView):
             current=current,
             **kwargs,
         )
-

@@ -16,7 +16,13 @@ CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The worker integration test starts a Celery worker that must send over real SMTP; the test
+# process itself always uses locmem (pytest-django also forces it).
+_test_email_url = env.str("TEST_EMAIL_URL", default="")
+if _test_email_url:
+    vars().update(env.email_url_config(_test_email_url))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

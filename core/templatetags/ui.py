@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from django import forms, template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator, capfirst
 
 from core.permissions import Role
 
@@ -84,14 +87,6 @@ def role_choices_help() -> list[tuple[str, str, str]]:
 
 
 @register.filter
-def role_label(role: str | None) -> str:
-    try:
-        return Role(role).label
-    except ValueError:
-        return str(role or "")
-
-
-@register.filter
 def action_icon(action: str) -> str:
     return ACTION_ICONS.get(action, ("ti-point", "secondary", action))[0]
 
@@ -111,12 +106,6 @@ def avatar_colour(value: Any) -> str:
     """A stable colour per person, so the same name always gets the same avatar."""
     text = str(value or "")
     return AVATAR_COLOURS[sum(map(ord, text)) % len(AVATAR_COLOURS)]
-
-
-@register.filter
-def initials_of(name: Any) -> str:
-    parts = [p for p in str(name or "").replace("@", " ").split() if p]
-    return "".join(p[0] for p in parts[:2]).upper() or "?"
 
 
 @register.filter
@@ -141,17 +130,26 @@ def is_empty_value(value: Any) -> bool:
 
 
 @register.filter
+def is_long_text(value: Any, limit: int = 60) -> bool:
+    return isinstance(value, str) and (len(value) > int(limit) or "\n" in value)
+
+
+@register.filter
 def field_label(name: str) -> str:
     return str(name).replace("_", " ").capitalize()
 
 
 @register.filter
 def change_items(changes: Any) -> list[tuple[str, Any, Any]]:
-    """`{field: [before, after]}` as (field, before, after) rows, in field order."""
+    """`{field: [before, after]}` as (field, before, after) rows, in field order.
+
+    The `program` field is left out: every entry shown lives in the program being viewed."""
     if not isinstance(changes, dict):
         return []
     rows = []
     for field, pair in changes.items():
+        if field == "program":
+            continue
         if isinstance(pair, list | tuple) and len(pair) == 2:
             rows.append((field, pair[0], pair[1]))
         else:
@@ -195,23 +193,110 @@ def minutes(value: Any, default: int = 15) -> int:
     return default
 
 
+def _bootstrap_class(widget) -> str:
+    if isinstance(widget, forms.CheckboxInput):
+        return "form-check-input"
+    if isinstance(widget, forms.Select):
+        return "form-select"
+    return "form-control"
+
+
+def _render_widget(field, *, size: str = "", **extra: Any) -> str:
+    """The bound field's widget with Bootstrap classes, error state and any extra attributes."""
+    widget = field.field.widget
+    base = _bootstrap_class(widget)
+    classes = [widget.attrs.get("class", ""), base, f"{base}-{size}" if size else ""]
+    if field.errors:
+        classes.append("is-invalid")
+    attrs = {**widget.attrs, **{k: v for k, v in extra.items() if v}}
+    attrs["class"] = " ".join(c for c in classes if c)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{attrs.get('id') or field.auto_id}_error"
+    return field.as_widget(attrs=attrs)
+
+
 @register.filter
 def input_widget(field, size: str = "") -> str:
     """Render a bound field's widget with Bootstrap classes: `{{ form.name|input_widget:"sm" }}`."""
+    return _render_widget(field, size=size)
+
+
+@register.simple_tag
+def field_input(
+    field,
+    size: str = "",
+    id: str = "",
+    label: str = "",
+    placeholder: str = "",
+    empty_label: str = "",
+    input_type: str = "",
+    autofocus: bool = False,
+) -> str:
+    """A widget with Bootstrap classes and an explicit id, for inputs inside rows and filter bars:
+    `{% field_input form.name size="sm" id="ws-3-name" label="Name" %}`.
+
+    The field belongs to one form instance, so adjusting its choices or input type is local."""
+    if empty_label:
+        set_empty_label(field, empty_label)
     widget = field.field.widget
-    if isinstance(widget, forms.CheckboxInput):
-        base = "form-check-input"
-    elif isinstance(widget, forms.Select):
-        base = "form-select"
-    else:
-        base = "form-control"
-    classes = [base]
-    if size:
-        classes.append(f"{base}-{size}")
-    if field.errors:
-        classes.append("is-invalid")
-    attrs = {"class": " ".join([widget.attrs.get("class", ""), *classes]).strip()}
-    if field.errors:
-        attrs["aria-invalid"] = "true"
-        attrs["aria-describedby"] = f"{field.auto_id}_error"
-    return field.as_widget(attrs=attrs)
+    if input_type and hasattr(widget, "input_type"):
+        widget.input_type = input_type
+    return _render_widget(
+        field, size=size, id=id, placeholder=placeholder, autofocus=autofocus,
+        **{"aria-label": label},
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _model_field_meta(model, field: str) -> tuple[str, dict[str, str]]:
+    """(verbose name, {stored value: label}) of one model field; empty for unknown fields."""
+    try:
+        f = model._meta.get_field(field)
+    except FieldDoesNotExist:
+        return "", {}
+    label = str(getattr(f, "verbose_name", "") or "")
+    choices = {str(k): str(v) for k, v in f.flatchoices} if getattr(f, "choices", None) else {}
+    return label, choices
+
+
+def _entry_model(entry):
+    content_type = getattr(entry, "content_type", None)
+    return content_type.model_class() if content_type is not None else None
+
+
+@register.simple_tag
+def change_field(entry, field: str) -> str:
+    """The field's verbose name from the audited model (falls back to the stored name)."""
+    model = _entry_model(entry)
+    label = _model_field_meta(model, field)[0] if model is not None else ""
+    return capfirst(label) if label else field_label(field)
+
+
+@register.simple_tag
+def change_value(entry, field: str, value: Any, limit: int = 0) -> str:
+    """One side of a change as people read it: choice labels, related objects' text, a dash."""
+    text = audit_value(value)
+    if value not in (None, "") and not isinstance(value, dict | list):
+        model = _entry_model(entry)
+        if model is not None:
+            text = _model_field_meta(model, field)[1].get(str(value), text)
+    if limit:
+        text = Truncator(text).chars(int(limit))
+    return text
+
+
+@register.simple_tag
+def set_empty_label(field, label: str) -> str:
+    """Name the empty choice of a select ("No lead" instead of "---------"); renders nothing.
+
+    ModelChoiceField and django-filter's choice fields add their empty choice when iterated;
+    plain ChoiceFields get their first, empty choice relabelled."""
+    if hasattr(field.field, "empty_label"):
+        field.field.empty_label = label
+        if hasattr(field.field.widget, "choices"):
+            field.field.widget.choices = field.field.choices
+    elif hasattr(field.field, "choices"):
+        choices = [c for c in field.field.choices if c[0] not in ("", None)]
+        field.field.choices = [("", label), *choices]
+    return ""

@@ -30,9 +30,7 @@ class ProgramFactory(factory.django.DjangoModelFactory):
 def member(program: Program, role: str = Role.CONTRIBUTOR, **user_kwargs) -> ProgramMembership:
     """A user with `role` in `program`."""
     user = UserFactory(**user_kwargs)
-    return services.membership_add(
-        actor=None, program=program, email=user.email, role=role
-    )
+    return services.membership_add(actor=None, program=program, email=user.email, role=role)
 
 
 def manager_of(program: Program):

@@ -113,6 +113,14 @@
     }
   });
 
+  // Phones: the program sections bar scrolls sideways; bring the current section into view.
+  var activeSection = document.querySelector(".app-subnav-link.active");
+  if (activeSection) {
+    var strip = activeSection.closest(".app-subnav-list");
+    var overflow = activeSection.getBoundingClientRect().right - strip.getBoundingClientRect().right;
+    if (overflow > 0) { strip.scrollLeft += overflow + 16; }
+  }
+
   // Forms that ask for confirmation: <form data-confirm="Really?">.
   document.addEventListener("submit", function (evt) {
     var form = evt.target;

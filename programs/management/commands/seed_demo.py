@@ -181,9 +181,7 @@ class Command(BaseCommand):
         roles = [Role.CONTRIBUTOR, Role.COORDINATOR, Role.VIEWER, Role.FINANCE, Role.EXECUTIVE]
         leads = []
         for i in range(member_count):
-            user = self._user(
-                f"bench{i:03d}@example.com", f"Bench Person {i:03d}", "Team member"
-            )
+            user = self._user(f"bench{i:03d}@example.com", f"Bench Person {i:03d}", "Team member")
             if not ProgramMembership.objects.filter(program=program, user=user).exists():
                 services.membership_add(
                     actor=pm, program=program, email=user.email, role=roles[i % len(roles)]

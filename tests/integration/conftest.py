@@ -1,0 +1,161 @@
+"""A real Celery worker process and a real SMTP server for the integration tests.
+
+The worker runs the test settings against the pytest-django test database and Redis DB 15 (on a
+queue of its own), and sends e-mail over SMTP to an aiosmtpd server living in this process.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from django.conf import settings
+
+from config.celery import app as celery_app
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+WORKER_BOOT_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 30, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Inbox:
+    """Collects every message the SMTP server accepts."""
+
+    def __init__(self):
+        self.messages: list[dict] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(
+                {
+                    "mail_from": envelope.mail_from,
+                    "rcpt_tos": list(envelope.rcpt_tos),
+                    "subject": str(parsed["Subject"]),
+                    "to": str(parsed["To"]),
+                    "body": parsed.get_body(preferencelist=("plain",)).get_content(),
+                }
+            )
+        return "250 Message accepted for delivery"
+
+    def snapshot(self) -> list[dict]:
+        with self._lock:
+            return list(self.messages)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+
+@pytest.fixture(scope="module")
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_inbox(smtp_server) -> Inbox:
+    _, inbox = smtp_server
+    inbox.clear()
+    return inbox
+
+
+@pytest.fixture(scope="module")
+def celery_worker(django_db_setup, smtp_server, tmp_path_factory):
+    """Start `celery -A config worker` on the test database; stop it when the module is done."""
+    from django.db import connection
+
+    controller, _ = smtp_server
+    broker_url = settings.CELERY_BROKER_URL
+    # A queue of our own: another test session on the same Redis DB (a second checkout, CI
+    # jobs side by side) runs its own worker against its own test database, and must neither
+    # take our tasks nor have its queue flushed by us. Stale tasks cannot reach a fresh queue.
+    queue = f"pytest-{os.getpid()}-{socket.gethostname()}"
+    saved_queue = celery_app.conf.task_default_queue
+    client = redis.Redis.from_url(broker_url)
+    client.delete(queue)
+    celery_app.conf.task_default_queue = queue  # where .delay() in this process publishes
+
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "TEST_DATABASE_URL": database_url,
+        "TEST_REDIS_URL": broker_url,
+        "TEST_EMAIL_URL": f"smtp://{controller.hostname}:{controller.port}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    if db.get("PASSWORD"):
+        env["TEST_DATABASE_URL"] = database_url.replace(
+            f"//{db['USER']}@", f"//{db['USER']}:{db['PASSWORD']}@"
+        )
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    log = log_path.open("w")
+    hostname = f"pytest-{os.getpid()}@{socket.gethostname()}"
+    process = subprocess.Popen(
+        [
+            str(BASE_DIR / ".venv" / "bin" / "celery"), "-A", "config", "worker",
+            "--pool=solo", "--loglevel=INFO", "-n", hostname, "-Q", queue,
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+    def stop():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)  # warm shutdown: finish the current task
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        log.close()
+        celery_app.conf.task_default_queue = saved_queue
+        # the queue and kombu's bookkeeping for its exchange of the same name
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+
+    try:
+        # The worker answers a remote-control ping once it consumes.
+        deadline = time.monotonic() + WORKER_BOOT_SECONDS
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the worker exited at start:\n{log_path.read_text()[-4000:]}")
+            if celery_app.control.ping(destination=[hostname], timeout=0.5):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start:\n{log_path.read_text()[-4000:]}")
+    except BaseException:
+        stop()
+        raise
+    yield process, log_path
+    stop()
