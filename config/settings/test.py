@@ -28,3 +28,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 AXES_FAILURE_LIMIT = 5
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# WhiteNoise warns on every request when STATIC_ROOT is missing; tests serve through the finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -207,6 +207,8 @@ def test_report_conflict_names_who_and_what_and_keeps_the_input(erp, ws, ada, bo
     assert form.conflict is error
     assert form.data["version"] == "2"
     assert (form.data["name"], form.data["description"]) == ("Bob's name", "d")
+    # Bob left the lead alone, so it now shows Ada's choice instead of reverting it.
+    assert form.data["lead"] == str(ada.pk)
 
 
 def test_report_conflict_form_accepts_the_next_save(erp, ws, ada, bob):
@@ -224,7 +226,8 @@ def test_report_conflict_form_accepts_the_next_save(erp, ws, ada, bob):
     data = dict(again.cleaned_data)
     version = data.pop("version")
     saved = services.workstream_update(actor=bob, workstream=ws, expected_version=version, **data)
-    assert (saved.name, saved.lead, saved.version) == ("Bob's name", None, 3)
+    # Bob's name wins (he changed it); Ada's lead survives (Bob never touched it).
+    assert (saved.name, saved.lead, saved.version) == ("Bob's name", ada, 3)
 
 
 def test_report_conflict_labels_fields_the_form_does_not_have():

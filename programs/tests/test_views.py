@@ -175,15 +175,16 @@ def test_workstream_edit_by_two_editors_refuses_the_stale_save_and_keeps_input(a
     assert stale.status_code == 400
     assert (
         "Ada Manager changed this while you were editing (Name: Finance → Finance & controlling; "
-        "Status: active → on_hold). Your changes are kept below; review them and save again to "
+        "Status: Active → On hold). Your changes are kept below; review them and save again to "
         "apply them."
     ) in page_text(stale)
     kept = form_values(stale)
+    # Bob's edits are kept; the status he never touched now shows Ada's change.
     assert kept == {
         "version": "2",
         "name": "Finance (Bob)",
         "lead": "",
-        "status": "active",
+        "status": "on_hold",
         "description": "Bob's notes",
     }
     ws.refresh_from_db()
@@ -200,7 +201,7 @@ def test_workstream_edit_by_two_editors_refuses_the_stale_save_and_keeps_input(a
     ws.refresh_from_db()
     assert (ws.name, ws.status, ws.description, ws.version) == (
         "Finance (Bob)",
-        "active",
+        "on_hold",
         "Bob's notes",
         3,
     )
@@ -242,7 +243,7 @@ def test_program_edit_by_two_managers_refuses_the_stale_save_and_keeps_input(ada
         "2",
         "ERP wave 2",
         "USD",
-        "2027-06-30",
+        "2027-12-31",
     )
     erp.refresh_from_db()
     assert (erp.name, erp.currency, erp.end_date, erp.version) == (
@@ -252,7 +253,7 @@ def test_program_edit_by_two_managers_refuses_the_stale_save_and_keeps_input(ada
         2,
     )
 
-    # Bob's form still carries the end date he saw; saving it puts that back, knowingly.
+    # Bob never touched the end date, so saving again keeps Ada's new one.
     again = b.post(edit, kept)
 
     assert again.status_code == 302
@@ -260,7 +261,7 @@ def test_program_edit_by_two_managers_refuses_the_stale_save_and_keeps_input(ada
     assert (erp.name, erp.currency, erp.end_date, erp.version) == (
         "ERP wave 2",
         "USD",
-        dt.date(2027, 6, 30),
+        dt.date(2027, 12, 31),
         3,
     )
 
