@@ -22,9 +22,7 @@ class VersionedForm(forms.Form):
         for field, (was, now) in error.changed_fields.items():
             label = labels.get(field, pretty_name(field))
             choices = dict(getattr(self.fields.get(field), "choices", None) or [])
-            parts.append(
-                f"{label}: {display_value(was, choices)} → {display_value(now, choices)}"
-            )
+            parts.append(f"{label}: {display_value(was, choices)} → {display_value(now, choices)}")
             # A field this editor left as it was takes the other person's value, so saving again
             # applies only what this editor changed instead of silently undoing the other change.
             if field in self.fields and _raw(data.get(field)) == _raw(was):
