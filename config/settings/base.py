@@ -75,6 +75,7 @@ TEMPLATES = [
                 "core.context_processors.site",
                 "programs.context_processors.program_switcher",
             ],
+            "builtins": ["core.templatetags.fast_url"],
         },
     },
 ]
@@ -167,6 +168,18 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Program Office <pmo@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://default"),
+    # Rendered list rows, keyed on everything they show (ids, versions, time zone): a key never
+    # needs invalidating, an old one just ages out. Per process, so no shared state is implied.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
