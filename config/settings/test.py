@@ -30,5 +30,5 @@ AXES_FAILURE_LIMIT = 5
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # WhiteNoise warns on every request when STATIC_ROOT is missing; tests serve through the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
-# Every test rebuilds rows with the same ids and versions; rendered rows must not leak between tests.
+# Tests rebuild rows with the same ids and versions: rendered rows must not leak between tests.
 CACHES["fragments"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}  # noqa: F405
