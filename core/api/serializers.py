@@ -53,6 +53,8 @@ class RowSerializer(serializers.Serializer):
     """
 
     row_fields: tuple[str, ...] = ()
+    # Extra expressions for list rows only, e.g. a JSON column fetched as text to embed as is.
+    row_extra: dict[str, Any] = {}
 
     def instance_row(self, instance: Any) -> dict[str, Any]:
         return {path: _follow(instance, path) for path in self.row_fields}

@@ -45,9 +45,10 @@ class RowListMixin:
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        row_fields = getattr(self.get_serializer_class(), "row_fields", ())
+        serializer_class = self.get_serializer_class()
+        row_fields = getattr(serializer_class, "row_fields", ())
         if row_fields:
-            queryset = queryset.values(*row_fields)
+            queryset = queryset.values(*row_fields, **getattr(serializer_class, "row_extra", {}))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

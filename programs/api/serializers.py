@@ -10,7 +10,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import orjson
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from rest_framework import serializers
 
@@ -286,10 +289,14 @@ class ActivitySerializer(RowSerializer):
 
     row_fields = (
         "id", "timestamp", "actor_id", "actor_name", "action", "content_type_id", "object_id",
-        "object_repr", "object_version", "changes", "request_id",
+        "object_repr", "object_version", "request_id",
     )  # fmt: skip
 
+    # List pages embed `changes` as the JSON text PostgreSQL stores, without decoding it.
+    row_extra = {"changes_json": Cast("changes", output_field=TextField())}
+
     def represent_row(self, r: dict[str, Any]) -> dict[str, Any]:
+        raw = r.get("changes_json")
         return {
             "id": r["id"],
             "timestamp": self.format_datetime(r["timestamp"]),
@@ -299,7 +306,7 @@ class ActivitySerializer(RowSerializer):
             "object_id": r["object_id"],
             "object_repr": r["object_repr"],
             "object_version": r["object_version"],
-            "changes": r["changes"],
+            "changes": orjson.Fragment(raw) if raw is not None else r.get("changes", {}),
             "request_id": r["request_id"],
         }
 

@@ -892,7 +892,9 @@ def activity_url(query: str = "") -> str:
 
 
 def test_activity_list_exact(api, program, manager, workstream):
-    entry = AuditEntry.objects.filter(object_id=str(workstream.pk)).get()
+    entry = AuditEntry.objects.filter(
+        content_type__model="workstream", object_id=str(workstream.pk)
+    ).get()
     response = api(manager).get(activity_url("?object_type=workstream"))
     assert response.status_code == 200
     assert response.json()["results"] == [
