@@ -40,6 +40,14 @@ def _apply_validation_error(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _posted_version(request) -> int | None:
+    """The `version` a confirm form carried (None, so no check, for a POST without one)."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
 class HomeView(LoginRequiredMixin, View):
     """The site root: straight to the user's programs."""
 
@@ -324,11 +332,9 @@ class WorkstreamDeleteView(ProgramViewMixin, TemplateView):
     def post(self, request, code, key):
         ws = selectors.workstream_get(program=self.program, key=key)
         try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = None
-        try:
-            services.workstream_delete(actor=request.user, workstream=ws, expected_version=version)
+            services.workstream_delete(
+                actor=request.user, workstream=ws, expected_version=_posted_version(request)
+            )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Review it before deleting.")
             return redirect(ws)
@@ -448,7 +454,13 @@ class MemberRemoveView(ProgramViewMixin, TemplateView):
     def post(self, request, code, pk):
         membership = selectors.membership_get(program=self.program, pk=pk)
         try:
-            services.membership_remove(actor=request.user, membership=membership)
+            services.membership_remove(
+                actor=request.user,
+                membership=membership,
+                expected_version=_posted_version(request),
+            )
+        except StaleVersionError as exc:
+            messages.error(request, f"{exc} Nothing was removed; review the member first.")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

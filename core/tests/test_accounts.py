@@ -291,6 +291,21 @@ def test_password_reset_queues_an_email_with_a_working_link(client, alice):
     assert reused.context["validlink"] is False
 
 
+def test_password_reset_lifts_a_lockout_as_the_lockout_page_promises(client, alice):
+    assert fail(client, "alice@example.com", 5)[-1] == 429
+    assert login(client, "alice@example.com", DEFAULT_PASSWORD).status_code == 429
+
+    request_reset(client, "alice@example.com")
+    link = client.get(reset_path_from(OutboundEmail.objects.get()))
+    done = client.post(
+        link["Location"], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert done.status_code == 302
+
+    assert AccessAttempt.objects.filter(username="alice@example.com").count() == 0
+    assert login(Client(), "alice@example.com", NEW_PASSWORD).status_code == 302
+
+
 def test_password_reset_unknown_email_looks_the_same_and_sends_nothing(client, alice):
     known = request_reset(client, "alice@example.com")
     OutboundEmail.objects.all().delete()

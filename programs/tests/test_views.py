@@ -661,6 +661,24 @@ def test_member_remove(ada, erp):
     assert messages_of(response) == ["Vic Viewer no longer has access to ERP."]
 
 
+def test_member_remove_based_on_a_stale_page_is_refused(ada, erp):
+    viewer = member(erp, Role.VIEWER, full_name="Vic Viewer")
+    services.membership_change_role(
+        actor=ada, membership=viewer, role=Role.COORDINATOR, expected_version=1
+    )
+    client = logged_in(ada)
+    before = db_state()
+
+    response = client.post(url("member_remove", code="ERP", pk=viewer.pk), {"version": "1"})
+
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "Vic Viewer — Coordinator in ERP was changed by someone else (your version 1, current "
+        "version 2). Nothing was removed; review the member first."
+    ]
+    assert db_state() == before
+
+
 def test_member_of_another_program_cannot_be_changed_here(ada, erp):
     other = ProgramFactory(code="CRM", manager=ada)
     theirs = member(other, Role.VIEWER)
