@@ -128,3 +128,30 @@ class VersionedMixin:
         ):
             response["ETag"] = etag(data["version"])
         return response
+
+
+class ServiceUpdateMixin:
+    """PUT and PATCH through a versioned service: validate, pass `expected_version`, answer.
+
+    Set `update_target` (the service's keyword for the object, e.g. "workstream") and write
+    `update_service(self, **kwargs)` calling the app's service. Use with `VersionedMixin`.
+    """
+
+    update_target: str = ""
+    update_service: Any  # a method the viewset writes: (**kwargs) -> the updated object
+
+    def update(self, request, *args, partial: bool = False, **kwargs):
+        instance = self.get_object()
+        version = self.expected_version()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        updated = self.update_service(
+            actor=request.user,
+            expected_version=version,
+            **{self.update_target: instance},
+            **serializer.validated_data,
+        )
+        return Response(self.get_serializer(updated).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)

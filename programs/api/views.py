@@ -24,7 +24,7 @@ from core.api.schema import (
     retrieve_schema,
     update_schema,
 )
-from core.api.versioning import VersionedMixin
+from core.api.versioning import ServiceUpdateMixin, VersionedMixin
 from core.api.views import ApiView, ApiViewSet, RowListMixin
 from core.models import AuditEntry
 from core.permissions import can_create_programs
@@ -134,7 +134,7 @@ class ProgramViewSet(VersionedMixin, RowListMixin, ApiViewSet):
 )
 @extend_schema(tags=["programs"])
 class ProgramDetailViewSet(
-    ProgramScopedMixin, VersionedMixin, mixins.RetrieveModelMixin, ApiViewSet
+    ProgramScopedMixin, VersionedMixin, ServiceUpdateMixin, mixins.RetrieveModelMixin, ApiViewSet
 ):
     """One program: read it, change it (programs are closed, not deleted)."""
 
@@ -147,24 +147,13 @@ class ProgramDetailViewSet(
     serializer_class = ProgramSerializer
     filter_backends: list = []
 
+    update_target = "program"
+
+    def update_service(self, **kwargs) -> Program:
+        return services.program_update(**kwargs)
+
     def get_object(self) -> Program:
         return self.program
-
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        program = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(program, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        program = services.program_update(
-            actor=request.user,
-            program=program,
-            expected_version=version,
-            **serializer.validated_data,
-        )
-        return Response(self.get_serializer(program).data)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
 
 @extend_schema_view(
@@ -179,6 +168,7 @@ class ProgramDetailViewSet(
 class WorkstreamViewSet(
     ProgramScopedMixin,
     VersionedMixin,
+    ServiceUpdateMixin,
     RowListMixin,
     mixins.RetrieveModelMixin,
     ApiViewSet,
@@ -196,6 +186,10 @@ class WorkstreamViewSet(
     queryset = Workstream.objects.none()
     serializer_class = WorkstreamSerializer
     filterset_class = WorkstreamFilterSet
+    update_target = "workstream"
+
+    def update_service(self, **kwargs) -> Workstream:
+        return services.workstream_update(**kwargs)
 
     def get_queryset(self):
         return selectors.workstream_list(program=self.program)
@@ -210,22 +204,6 @@ class WorkstreamViewSet(
             actor=request.user, program=self.program, **serializer.validated_data
         )
         return Response(self.get_serializer(workstream).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        workstream = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(workstream, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        workstream = services.workstream_update(
-            actor=request.user,
-            workstream=workstream,
-            expected_version=version,
-            **serializer.validated_data,
-        )
-        return Response(self.get_serializer(workstream).data)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         workstream = self.get_object()
