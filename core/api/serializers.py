@@ -60,7 +60,9 @@ class RowSerializer(serializers.Serializer):
         return {path: _follow(instance, path) for path in self.row_fields}
 
     def represent_row(self, row: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The row as it is (its keys are the output's); subclasses shape nested or formatted
+        values here."""
+        return dict(row)
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         row = instance if isinstance(instance, dict) else self.instance_row(instance)
