@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.audit import history_for_object
+from core.fragments import fragment_key
 from core.htmx import page_or_partial
 from core.permissions import Role, can_create_programs
 from core.versioning import StaleVersionError
@@ -182,8 +183,17 @@ class WorkstreamListView(ProgramViewMixin, TemplateView):
             queryset=selectors.workstream_list(program=self.program),
             program=self.program,
         )
+        page = paginate(self.request, filterset.qs)
+        rows_key = fragment_key(
+            self.program.code,
+            self.access.can("workstream.change"),
+            rows=(
+                (w.pk, w.version, w.lead_id, w.lead and w.lead.full_name, w.lead and w.lead.email)
+                for w in page
+            ),
+        )
         return super().get_context_data(
-            filter=filterset, page_obj=paginate(self.request, filterset.qs), **kwargs
+            filter=filterset, page_obj=page, rows_key=rows_key, **kwargs
         )
 
 
@@ -482,9 +492,12 @@ class ActivityView(ProgramViewMixin, TemplateView):
             queryset=selectors.activity_list(program=self.program),
             program=self.program,
         )
+        page = paginate(self.request, filterset.qs, per_page=50)
         return super().get_context_data(
             filter=filterset,
-            page_obj=paginate(self.request, filterset.qs, per_page=50),
+            page_obj=page,
+            # Audit entries never change: their ids (and the time zone) say what the feed shows.
+            feed_key=fragment_key(self.program.code, rows=((e.pk,) for e in page)),
             object_types=selectors.activity_object_types(program=self.program),
             **kwargs,
         )

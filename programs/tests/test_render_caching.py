@@ -98,3 +98,14 @@ def test_url_tag_still_refuses_what_reverse_refuses():
     assert Template("{% url 'nope' as u %}[{{ u }}]").render(Context()) == "[]"
     with pytest.raises(TemplateSyntaxError):
         Template("{% url %}")
+
+
+def test_cached_activity_feed_shows_new_entries(fragments, program, manager):
+    client = Client()
+    client.force_login(manager)
+    url = reverse("programs:activity", kwargs={"code": program.code})
+    assert "Logistics" not in client.get(url).content.decode()
+
+    WorkstreamFactory(program=program, name="Logistics", actor=manager)
+
+    assert "Logistics" in client.get(url).content.decode()
