@@ -1,0 +1,1 @@
+"""Schedules: WBS, dependencies, calendars and the critical-path engine."""

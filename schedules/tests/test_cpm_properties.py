@@ -1,0 +1,69 @@
+"""Property tests of the engine on random networks (hypothesis)."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schedules.cpm import Link, LinkType, Task, schedule
+
+
+@st.composite
+def networks(draw, fs_only=False):
+    n = draw(st.integers(2, 25))
+    durations = draw(st.lists(st.integers(0, 5000), min_size=n, max_size=n))
+    links = []
+    pairs = draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n)
+    )
+    seen = set()
+    for a, b in pairs:
+        if a == b or (min(a, b), max(a, b)) in seen:
+            continue
+        seen.add((min(a, b), max(a, b)))
+        typ = LinkType.FS if fs_only else draw(st.sampled_from(list(LinkType)))
+        lag = draw(st.integers(-500, 2000))
+        links.append(Link(min(a, b), max(a, b), typ, lag))  # low -> high: acyclic
+    tasks = [Task(i, d) for i, d in enumerate(durations)]
+    return tasks, links
+
+
+@settings(max_examples=200, deadline=None)
+@given(networks())
+def test_total_float_is_never_negative_without_constraints(net):
+    tasks, links = net
+    res = schedule(tasks, links)
+    assert all(r.total_float >= 0 for r in res.tasks.values())
+    assert all(0 <= r.free_float <= r.total_float for r in res.tasks.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(networks())
+def test_critical_tasks_chain_from_a_start_to_the_finish(net):
+    tasks, links = net
+    res = schedule(tasks, links)
+    r = res.tasks
+    # some critical task finishes the project ...
+    finishers = [t for t, v in r.items() if v.critical and v.early_finish == res.project_finish]
+    assert finishers
+    # ... and walking driving links back through critical tasks reaches a task that is not
+    # driven by any link (it starts at the project start or is pulled there by a link).
+    for f in finishers:
+        path = res.driving_path(f)
+        assert path[-1] == f
+        assert all(r[t].critical for t in path)
+        first = path[0]
+        preds = [lk for lk in links if lk.succ == first]
+        assert r[first].early_start == 0 or preds
+
+
+@settings(max_examples=200, deadline=None)
+@given(networks(), st.data())
+def test_shortening_a_non_critical_task_never_moves_the_finish(net, data):
+    tasks, links = net
+    res = schedule(tasks, links)
+    candidates = [t for t in tasks if not res.tasks[t.id].critical and t.duration > 0]
+    if not candidates:
+        return
+    victim = data.draw(st.sampled_from(candidates))
+    cut = data.draw(st.integers(1, victim.duration))
+    shorter = [Task(t.id, t.duration - cut if t.id == victim.id else t.duration) for t in tasks]
+    assert schedule(shorter, links).project_finish == res.project_finish
