@@ -11,9 +11,7 @@ def networks(draw, fs_only=False):
     n = draw(st.integers(2, 25))
     durations = draw(st.lists(st.integers(0, 5000), min_size=n, max_size=n))
     links = []
-    pairs = draw(
-        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n)
-    )
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n))
     seen = set()
     for a, b in pairs:
         if a == b or (min(a, b), max(a, b)) in seen:

@@ -14,10 +14,11 @@ FIXTURES = Path(
 FILES = sorted(FIXTURES.glob("*.xml")) if FIXTURES.is_dir() else []
 
 
-
 def _cases():
     if not FILES:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no MSPDI fixtures in {FIXTURES}"))]
+        return [
+            pytest.param(None, marks=pytest.mark.skip(reason=f"no MSPDI fixtures in {FIXTURES}"))
+        ]
     return [pytest.param(path, id=path.stem) for path in FILES]
 
 
@@ -108,11 +109,11 @@ def test_parse_refuses_a_bad_duration():
 def test_parse_reads_units_of_lags_and_durations():
     assert mspdi.parse_duration("PT40H0M0S") == 2400
     assert mspdi.parse_duration("P1DT4H0M0S", minutes_per_day=480) == 720
-    week = mspdi.MSPDILink(predecessor_uid=1, type=mspdi.cpm.LinkType.FS, link_lag=24000,
-                           lag_format=9)
+    week = mspdi.MSPDILink(
+        predecessor_uid=1, type=mspdi.cpm.LinkType.FS, link_lag=24000, lag_format=9
+    )
     assert mspdi.lag_minutes(week) == (2400, None)
-    pct = mspdi.MSPDILink(predecessor_uid=1, type=mspdi.cpm.LinkType.FS, link_lag=50,
-                          lag_format=19)
+    pct = mspdi.MSPDILink(predecessor_uid=1, type=mspdi.cpm.LinkType.FS, link_lag=50, lag_format=19)
     assert mspdi.lag_minutes(pct) == (0, 50.0)
 
 
