@@ -55,12 +55,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import gc
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
-from operator import add, attrgetter, eq, sub
+from itertools import repeat
+from operator import add, and_, attrgetter, eq, le, mul, neg, not_, sub
 
 __all__ = [
     "ConstraintType",
@@ -81,11 +82,23 @@ POS = 10**15  # "no bound" in the backward pass
 _HALF_NEG = NEG // 2
 _HALF_POS = POS // 2
 _LINK_CODES = frozenset((0, 1, 2, 3))
+_LINK_CODE_OF = {c: c for c in _LINK_CODES}  # maps LinkType members (and equal ints) to ints
+_get_id = attrgetter("id")
+_get_duration = attrgetter("duration")
+_get_parent = attrgetter("parent")
 _get_pred = attrgetter("pred")
 _get_succ = attrgetter("succ")
 _get_type = attrgetter("type")
 _get_lag = attrgetter("lag")
 _get_pct = attrgetter("lag_percent")
+
+
+_consume = deque(maxlen=0).extend  # runs an iterator to its end at C speed
+
+
+def _scatter(buckets: list[list[int]], where: Iterable[int], values: Iterable[int]) -> None:
+    """`buckets[w].append(v)` for each pair of `where` and `values`, in order, at C speed."""
+    _consume(map(list.append, map(buckets.__getitem__, where), values))
 
 
 @contextmanager
@@ -299,31 +312,38 @@ class Network:
     ) -> None:
         self.honor_constraints = honor_constraints
         n = len(tasks)
-        ids: list[Hashable] = [t.id for t in tasks]
-        index: dict[Hashable, int] = {}
-        for i, tid in enumerate(ids):
-            if tid in index:
-                raise ScheduleError(f"duplicate task id {tid!r}")
-            index[tid] = i
+        ids: list[Hashable] = list(map(_get_id, tasks))
+        index: dict[Hashable, int] = dict(zip(ids, range(n), strict=True))
+        if len(index) < n:  # some id repeats: name the first repeat, as a scan would
+            index = {}
+            for i, tid in enumerate(ids):
+                if tid in index:
+                    raise ScheduleError(f"duplicate task id {tid!r}")
+                index[tid] = i
         self.tasks = list(tasks)
         self.ids = ids
         self.index = index
         parent_idx = [-1] * n
         children: list[list[int]] = [[] for _ in range(n)]
-        for i, t in enumerate(tasks):
-            if t.duration < 0:
-                raise ScheduleError(f"task {t.id!r} has a negative duration ({t.duration})")
-            if t.parent is not None:
-                p = index.get(t.parent)
-                if p is None:
-                    raise ScheduleError(f"task {t.id!r} has unknown parent {t.parent!r}")
-                parent_idx[i] = p
-                children[p].append(i)
+        durations = list(map(_get_duration, tasks))
+        parents = list(map(_get_parent, tasks))
+        # The per-task scan below only validates durations and wires parents; a flat network
+        # with no negative duration (the common large case) skips it.
+        if n and (min(durations) < 0 or parents.count(None) < n):
+            for i, t in enumerate(tasks):
+                if t.duration < 0:
+                    raise ScheduleError(f"task {t.id!r} has a negative duration ({t.duration})")
+                if t.parent is not None:
+                    p = index.get(t.parent)
+                    if p is None:
+                        raise ScheduleError(f"task {t.id!r} has unknown parent {t.parent!r}")
+                    parent_idx[i] = p
+                    children[p].append(i)
         self.parent_idx = parent_idx
         self.children = children
         is_summary = [bool(c) for c in children]
         self.is_summary = is_summary
-        dur = [0 if is_summary[i] else t.duration for i, t in enumerate(tasks)]
+        dur = [0 if summ else d for summ, d in zip(is_summary, durations, strict=True)]
         self.dur = dur
 
         # Node numbering: tasks 0..n-1 are the task itself for leaves and the *rollup* node
@@ -354,7 +374,8 @@ class Network:
         bout_adj: list[list[int]] = [[] for _ in range(nn)]
         roll_skeys: dict[int, list[int]] = defaultdict(list)
         roll_sadj: dict[int, list[int]] = defaultdict(list)
-        succ_nodes: list[list[int]] = [[] for _ in range(nn)]
+        # successor nodes per node, for Kahn's sort; only built when there are summaries
+        succ_nodes: list[list[int]] = [[] for _ in range(nn)] if nn > n else []
         indeg = [0] * nn
 
         def add_edge(src: int, dst: int, typ: int, lag: int) -> None:
@@ -391,17 +412,19 @@ class Network:
         try:
             lp = list(map(index.__getitem__, map(_get_pred, links)))
             ls_ = list(map(index.__getitem__, map(_get_succ, links)))
-            lt = list(map(_get_type, links))
-            if not _LINK_CODES.issuperset(lt) or any(map(eq, lp, ls_)):
+            # LinkType -> plain int code; an unknown type is a KeyError
+            lt = list(map(_LINK_CODE_OF.__getitem__, map(_get_type, links)))
+            if any(map(eq, lp, ls_)):
                 raise KeyError
         except (KeyError, TypeError):
             self._explain_bad_link(links)
             raise  # pragma: no cover - _explain_bad_link always raises
-        lt = list(map(int, lt))
         ll = list(map(_get_lag, links))
-        for k, pct in enumerate(map(_get_pct, links)):
-            if pct is not None:
-                ll[k] = round(dur[lp[k]] * pct / 100)
+        pcts = list(map(_get_pct, links))
+        if pcts.count(None) < len(pcts):  # some percent lags: convert them
+            for k, pct in enumerate(pcts):
+                if pct is not None:
+                    ll[k] = round(dur[lp[k]] * pct / 100)
         self.link_columns = (lp, ls_, lt, ll)  # pred task, succ task, type, lag
         if any(is_summary):
             for p, s, typ, lag in zip(lp, ls_, lt, ll, strict=True):
@@ -409,20 +432,35 @@ class Network:
                     add_edge(p, entry(s), typ, lag)
                 else:
                     add_edge(p, s, typ, lag)
+            # x/y keys of each link's own ends (tasks, not gates), for free slack
+            src_keys = [2 * p + (typ <= 1) for p, typ in zip(lp, lt, strict=True)]
+            dst_keys = [2 * s + (not typ & 1) for s, typ in zip(ls_, lt, strict=True)]
         else:
-            # columnar fast path, leaf -> leaf (see add_edge for the meaning of the flags)
-            sfin = [t <= 1 for t in lt]
-            tfin = [not t & 1 for t in lt]
-            fkeys = [2 * p + f for p, f in zip(lp, sfin, strict=True)]
-            fadj = [lag - dur[s] if f else lag for s, f, lag in zip(ls_, tfin, ll, strict=True)]
-            bkeys = [2 * s + f for s, f in zip(ls_, tfin, strict=True)]
-            badj = [-lag if f else dur[p] - lag for p, f, lag in zip(lp, sfin, ll, strict=True)]
-            for p, s, a, b, c, d in zip(lp, ls_, fkeys, fadj, bkeys, badj, strict=True):
-                fin_keys[s].append(a)
-                fin_adj[s].append(b)
-                bout_keys[p].append(c)
-                bout_adj[p].append(d)
-                succ_nodes[p].append(s)
+            # Columnar fast path, leaf -> leaf: the same edges add_edge would make (see there
+            # for the flags), computed column by column with C-level map() instead of a
+            # Python loop per link; all values are plain ints.
+            fadj: Iterable[int]
+            badj: Iterable[int]
+            if lt.count(1) == len(lt):  # all FS, the usual case: EF(p) + lag -> ES(s)
+                src_keys = list(map(add, map(add, lp, lp), repeat(1)))  # 2 * p + 1
+                dst_keys = list(map(add, ls_, ls_))  # 2 * s
+                fadj = ll
+                badj = map(neg, ll)
+            else:
+                sfin = list(map(le, lt, repeat(1)))  # FS, FF read the predecessor's finish
+                tfin = list(map(not_, map(and_, lt, repeat(1))))  # FF, SF bind the succ. finish
+                src_keys = list(map(add, map(add, lp, lp), sfin))  # 2 * p + sfin
+                dst_keys = list(map(add, map(add, ls_, ls_), tfin))  # 2 * s + tfin
+                # forward: ES(s) >= x[src_key] + lag, less dur(s) when the finish is bound
+                fadj = map(sub, ll, map(mul, map(dur.__getitem__, ls_), tfin))
+                # backward: LF(p) <= y[dst_key] - lag, plus dur(p) when p's start is read
+                badj = map(sub, map(mul, map(dur.__getitem__, lp), map(not_, sfin)), ll)
+            # Scatter each column into its per-node list, in link order (what a loop of
+            # appends would give, so Kahn's order below is unchanged).
+            _scatter(fin_keys, ls_, src_keys)
+            _scatter(fin_adj, ls_, fadj)
+            _scatter(bout_keys, lp, dst_keys)
+            _scatter(bout_adj, lp, badj)
             indeg = list(map(len, fin_keys))
         # hierarchy: gate(parent) -> entry(child) as SS0 + FF0; child -> rollup(parent) likewise
         for i in range(n):
@@ -443,27 +481,26 @@ class Network:
         self.bout_keys, self.bout_adj = bout_keys, bout_adj
         self.roll_skeys, self.roll_sadj = roll_skeys, roll_sadj
 
-        # Kahn's topological order
+        # Kahn's topological order. Without summaries the successor lists are not built:
+        # bout_keys[v] holds 2 * w + flag for each successor w, in the same (link) order.
+        succ_lists, shift = (succ_nodes, 0) if nn > n else (bout_keys, 1)
         order = [v for v in range(nn) if indeg[v] == 0]
         deg = indeg[:]
         pos = 0
         while pos < len(order):
             v = order[pos]
             pos += 1
-            for w in succ_nodes[v]:
+            for w in succ_lists[v]:
+                w >>= shift
                 deg[w] -= 1
                 if deg[w] == 0:
                     order.append(w)
         if len(order) < nn:
-            raise CycleError(self._find_cycle(succ_nodes, deg))
+            succ = [[k >> shift for k in keys] for keys in succ_lists]
+            raise CycleError(self._find_cycle(succ, deg))
         self.order = order
         self.summary_gates = [(i, gate_of[i]) for i in range(n) if is_summary[i]]
-        self.real_keys = (
-            lp,
-            [2 * p + (typ <= 1) for p, typ in zip(lp, lt, strict=True)],
-            [2 * s + (not typ & 1) for s, typ in zip(ls_, lt, strict=True)],
-            ll,
-        )
+        self.real_keys = (lp, src_keys, dst_keys, ll)
         self.any_complete = any(
             t.actual_finish is not None or t.percent_complete >= 100 for t in tasks
         )

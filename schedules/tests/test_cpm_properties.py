@@ -7,7 +7,7 @@ from schedules.cpm import Link, LinkType, Task, schedule
 
 
 @st.composite
-def networks(draw, fs_only=False):
+def networks(draw, fs_only=False, types=tuple(LinkType)):
     n = draw(st.integers(2, 25))
     durations = draw(st.lists(st.integers(0, 5000), min_size=n, max_size=n))
     links = []
@@ -17,7 +17,7 @@ def networks(draw, fs_only=False):
         if a == b or (min(a, b), max(a, b)) in seen:
             continue
         seen.add((min(a, b), max(a, b)))
-        typ = LinkType.FS if fs_only else draw(st.sampled_from(list(LinkType)))
+        typ = LinkType.FS if fs_only else draw(st.sampled_from(list(types)))
         lag = draw(st.integers(-500, 2000))
         links.append(Link(min(a, b), max(a, b), typ, lag))  # low -> high: acyclic
     tasks = [Task(i, d) for i, d in enumerate(durations)]
@@ -54,8 +54,11 @@ def test_critical_tasks_chain_from_a_start_to_the_finish(net):
 
 
 @settings(max_examples=200, deadline=None)
-@given(networks(), st.data())
+@given(networks(types=(LinkType.FS, LinkType.SS)), st.data())
 def test_shortening_a_non_critical_task_never_moves_the_finish(net, data):
+    """Holds for FS and SS links. With an FF or SF link into a task, its start is its finish
+    minus its duration, so shortening it starts it later and an SS successor follows: the
+    textbook "reverse activity" anomaly, which MS Project shares (hypothesis found one)."""
     tasks, links = net
     res = schedule(tasks, links)
     candidates = [t for t in tasks if not res.tasks[t.id].critical and t.duration > 0]
