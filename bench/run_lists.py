@@ -114,7 +114,8 @@ class Server:
                 return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"gunicorn ({settings}) did not start")
+        self.stop()  # never leave a half-started server behind
+        raise RuntimeError(f"gunicorn ({settings}) did not answer {probe}")
 
     def stop(self) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
