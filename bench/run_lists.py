@@ -12,6 +12,7 @@ Targets: p50 <= 15 ms and >= 400 requests/s. Ends with one line of JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -118,7 +119,8 @@ class Server:
         raise RuntimeError(f"gunicorn ({settings}) did not answer {probe}")
 
     def stop(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have died already
+            os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(timeout=20)
 
 
