@@ -37,8 +37,9 @@ def _jsonable(value: Any) -> Any:
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """Field values as JSON: foreign keys as their display text and id, choices as stored values."""
     data: dict[str, Any] = {}
+    derived = getattr(instance, "AUDIT_EXCLUDE", ())  # computed columns, not someone's change
     for field in instance._meta.concrete_fields:
-        if field.name in SKIPPED_FIELDS:
+        if field.name in SKIPPED_FIELDS or field.name in derived:
             continue
         if field.is_relation:
             raw = getattr(instance, field.attname)
@@ -82,6 +83,38 @@ def audit_create(*, actor, instance: models.Model) -> AuditEntry:
         action=AuditAction.CREATE,
         instance=instance,
         changes={k: [None, v] for k, v in after.items() if v not in (None, "")},
+    )
+
+
+def audit_create_many(*, actor, instances: list[models.Model]) -> None:
+    """One creation entry per instance in one INSERT (imports create thousands of rows).
+
+    Related objects should already be attached to the instances, or each snapshot queries them.
+    """
+    if not instances:
+        return
+    user = actor if actor is not None and actor.is_authenticated else None
+    request_id = current_request_id.get()
+    content_type = ContentType.objects.get_for_model(instances[0], for_concrete_model=True)
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=user,
+                actor_name=str(user) if user else "system",
+                request_id=request_id,
+                program_id=_program_id(instance),
+                action=AuditAction.CREATE,
+                content_type=content_type,
+                object_id=str(instance.pk),
+                object_repr=str(instance)[:300],
+                object_version=getattr(instance, "version", None),
+                changes={
+                    k: [None, v] for k, v in snapshot(instance).items() if v not in (None, "")
+                },
+            )
+            for instance in instances
+        ],
+        batch_size=1000,
     )
 
 

@@ -42,6 +42,14 @@ MATRIX: dict[str, frozenset[Role]] = {
     "membership.view": INTERNAL,
     "membership.manage": frozenset({M}),
     "activity.view": INTERNAL,
+    # schedules: the plan is internal; contributors report progress on their items
+    "schedule.view": INTERNAL,
+    "schedule.change": frozenset({M, CO}),
+    "schedule.progress": frozenset({M, CO, CT}),
+    "schedule.baseline": frozenset({M}),
+    "schedule.import": frozenset({M}),
+    "schedule.signoff": frozenset({M, EX}),
+    "schedule.settings": frozenset({M}),
 }
 
 ACTIONS = tuple(MATRIX)

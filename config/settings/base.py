@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "csp",
     "core",
     "programs",
+    "schedules",
 ]
 
 MIDDLEWARE = [
