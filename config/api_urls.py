@@ -7,6 +7,7 @@ from core.api.views import DocsView, SchemaView
 v1 = [
     path("", include("core.api.urls")),
     path("", include("programs.api.urls")),
+    path("", include("schedules.api.urls")),
 ]
 
 urlpatterns = [

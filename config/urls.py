@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from programs.views import HomeView
+from schedules.views.calendar import FeedView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("", include("core.urls")),
+    path("programs/<str:code>/schedule/", include("schedules.urls")),
     path("programs/", include("programs.urls")),
+    path("feeds/schedule/<str:token>.ics", FeedView.as_view(), name="schedule_feed"),
     path("api/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,6 +13,11 @@ from .access import program_access_for_user
 PROGRAM_NAV = [
     ("Overview", "ti-layout-dashboard", "programs:program_home", "program.view"),
     ("Workstreams", "ti-git-branch", "programs:workstream_list", "workstream.view"),
+    ("WBS", "ti-list-tree", "schedules:grid", "schedule.view"),
+    ("Gantt", "ti-timeline", "schedules:gantt", "schedule.view"),
+    ("Milestones", "ti-flag", "schedules:milestones", "schedule.view"),
+    ("Baselines", "ti-git-compare", "schedules:baseline_list", "schedule.view"),
+    ("Calendar", "ti-calendar", "schedules:calendar", "schedule.view"),
     ("Members", "ti-users", "programs:member_list", "membership.view"),
     ("Activity", "ti-history", "programs:activity", "activity.view"),
 ]

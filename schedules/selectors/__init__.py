@@ -1,0 +1,1 @@
+"""Reads that shape schedule data for screens, the API and reports (one module per area)."""
