@@ -39,6 +39,8 @@ class ProgramCalendar:
             minutes_per_day=MINUTES_PER_DAY,
             span_days=366 * span_years,
         )
+        self._starts: dict[int, dt.date] = {}
+        self._finishes: dict[int, dt.date] = {}
 
     # dates -> engine offsets
     def start_offset(self, day: dt.date) -> int:
@@ -47,12 +49,18 @@ class ProgramCalendar:
     def finish_offset(self, day: dt.date) -> int:
         return self.work.to_offset(dt.datetime.combine(day, DAY_END))
 
-    # engine offsets -> dates
+    # engine offsets -> dates (memoised: a schedule's dates repeat across thousands of items)
     def start_date(self, offset: int) -> dt.date:
-        return self.work.to_datetime(offset).date()
+        day = self._starts.get(offset)
+        if day is None:
+            day = self._starts[offset] = self.work.to_datetime(offset).date()
+        return day
 
     def finish_date(self, offset: int) -> dt.date:
-        return self.work.to_datetime(offset, finish=True).date()
+        day = self._finishes.get(offset)
+        if day is None:
+            day = self._finishes[offset] = self.work.to_datetime(offset, finish=True).date()
+        return day
 
     def is_working_day(self, day: dt.date) -> bool:
         return self.work.is_working_day(day)
@@ -75,9 +83,23 @@ class ProgramCalendar:
         return -self.work.working_days_between(actual, planned)
 
 
+_CACHE: dict[tuple, ProgramCalendar] = {}
+_CACHE_SIZE = 32
+
+
 def calendar_for(schedule, holidays: Iterable[tuple[dt.date, dt.date]]) -> ProgramCalendar:
-    return ProgramCalendar(
-        project_start=schedule.project_start or schedule.program.start_date,
-        weekdays=schedule.weekdays or [0, 1, 2, 3, 4],
-        holidays=holidays,
+    """The program's calendar; built calendars are reused (building one walks 12 years of days).
+
+    A calendar is immutable once built, and the key holds everything it is built from.
+    """
+    key = (
+        schedule.project_start or schedule.program.start_date,
+        tuple(sorted(set(schedule.weekdays or [0, 1, 2, 3, 4]))),
+        tuple(sorted(holidays)),
     )
+    cal = _CACHE.get(key)
+    if cal is None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        cal = _CACHE[key] = ProgramCalendar(project_start=key[0], weekdays=key[1], holidays=key[2])
+    return cal

@@ -139,7 +139,7 @@ class Holiday(ProgramOwnedModel):
     uid = models.CharField(max_length=255, blank=True, help_text="UID of the imported iCal event.")
 
     class Meta:
-        ordering = ["program", "start"]
+        ordering = ["program_id", "start"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(finish__gte=models.F("start")),
@@ -172,7 +172,7 @@ class Item(ProgramOwnedModel):
     position = models.PositiveIntegerField(default=0, help_text="Order among its siblings.")
     wbs = models.CharField("WBS", max_length=200, editable=False, default="")
     outline_path = models.CharField(
-        max_length=1000, editable=False, default="", db_index=True,
+        max_length=1000, editable=False, default="",
         help_text="Zero-padded positions from the root: sorts the whole outline in one query.",
     )  # fmt: skip
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -241,7 +241,7 @@ class Item(ProgramOwnedModel):
     AUDIT_EXCLUDE = (*COMPUTED_FIELDS, "wbs", "outline_path", "depth")
 
     class Meta:
-        ordering = ["program", "outline_path"]
+        ordering = ["program_id", "outline_path"]
         constraints = [
             models.UniqueConstraint(fields=["program", "key"], name="schedule_item_key_unique"),
             models.CheckConstraint(
@@ -255,7 +255,10 @@ class Item(ProgramOwnedModel):
                 violation_error_message="Percent complete is at most 100.",
             ),
         ]
-        indexes = [models.Index(fields=["program", "parent", "position"], name="item_siblings")]
+        indexes = [
+            models.Index(fields=["program", "parent", "position"], name="item_siblings"),
+            models.Index(fields=["program", "outline_path"], name="item_outline"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} {self.name}"
@@ -323,7 +326,7 @@ class Dependency(ProgramOwnedModel):
     )
 
     class Meta:
-        ordering = ["program", "successor", "predecessor"]
+        ordering = ["program_id", "successor_id", "predecessor_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["predecessor", "successor"],
@@ -361,7 +364,7 @@ class Baseline(ProgramOwnedModel):
     )
 
     class Meta:
-        ordering = ["program", "-created_at"]
+        ordering = ["program_id", "-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "name"],
@@ -412,7 +415,7 @@ class ForecastSnapshot(models.Model):
     objects = AuditedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["item", "as_of"]
+        ordering = ["item_id", "as_of"]
         constraints = [
             models.UniqueConstraint(fields=["item", "as_of"], name="forecast_item_day_unique"),
         ]

@@ -48,6 +48,11 @@ ITEM_FIELDS = (
     "status", "constraint", "constraint_date", "deadline", "cost", "acceptance_criteria",
     "remediation_plan",
 )  # fmt: skip
+# fields the engine reads: a change to any of them reschedules the program
+SCHEDULING_FIELDS = (
+    "kind", "duration_minutes", "manual", "manual_start", "manual_finish", "percent_complete",
+    "actual_start", "actual_finish", "constraint", "constraint_date", "deadline",
+)  # fmt: skip
 PROGRESS_FIELDS = ("percent_complete", "actual_start", "actual_finish", "status")
 DATE_FIELDS = ("start", "finish")  # pseudo-fields: translated the way MS Project does
 BULK_FIELDS = ("owner", "status", "workstream")
@@ -150,28 +155,40 @@ class RecomputeResult:
         }
 
 
+_CONSTRAINT_TYPES = {name: cpm.ConstraintType(code) for name, code in CONSTRAINT_CODES.items()}
+_LINK_TYPES = {name: cpm.LinkType(code) for name, code in LINK_CODES.items()}
+_FINISH_CONSTRAINTS = frozenset(("fnet", "fnlt", "mfo"))
+
+
 def build_network(
     rows: list[tuple], links: list[tuple], cal: ProgramCalendar
 ) -> tuple[list[cpm.Task], list[cpm.Link]]:
     """Engine tasks and links from `_LOAD_FIELDS` rows and (pred, succ, type, lag, pct) links."""
     so, fo = cal.start_offset, cal.finish_offset
+    Task = cpm.Task
+    asap = _CONSTRAINT_TYPES["asap"]
     tasks = []
+    append = tasks.append
     for r in rows:
         (pk, parent, kind, dur, manual, m_start, m_finish, pct, a_start, a_finish, cons, c_date,
          deadline) = r[:13]  # fmt: skip
-        code = CONSTRAINT_CODES[cons]
+        milestone = kind == "milestone"
+        if kind == "summary":  # its progress is rolled up from below, not an input
+            pct, a_start, a_finish = 0, None, None
+        if cons == "asap" and not (deadline or a_start or a_finish or manual or pct):
+            append(Task(pk, 0 if milestone else dur, parent, asap, milestone=milestone))
+            continue
         c_off = None
-        if c_date is not None and code not in (0, 1):
-            c_off = fo(c_date) if cons in ("fnet", "fnlt", "mfo") else so(c_date)
-            if kind == ItemKind.MILESTONE and cons in ("snet", "snlt", "mso"):
+        if c_date is not None and cons not in ("asap", "alap"):
+            c_off = fo(c_date) if cons in _FINISH_CONSTRAINTS else so(c_date)
+            if milestone and cons in ("snet", "snlt", "mso"):
                 c_off = fo(c_date)  # a milestone on a date sits at the end of that day
-        milestone = kind == ItemKind.MILESTONE
-        tasks.append(
-            cpm.Task(
+        append(
+            Task(
                 id=pk,
                 duration=0 if milestone else dur,
                 parent=parent,
-                constraint=cpm.ConstraintType(code),
+                constraint=_CONSTRAINT_TYPES[cons],
                 constraint_date=c_off,
                 deadline=fo(deadline) if deadline else None,
                 percent_complete=float(pct),
@@ -183,14 +200,9 @@ def build_network(
                 milestone=milestone,
             )
         )
+    types = _LINK_TYPES
     cpm_links = [
-        cpm.Link(
-            p,
-            s,
-            cpm.LinkType(LINK_CODES[t]),
-            lag,
-            None if pct is None else float(pct),
-        )
+        cpm.Link(p, s, types[t], lag, None if pct is None else float(pct))
         for p, s, t, lag, pct in links
     ]
     return tasks, cpm_links
@@ -253,6 +265,21 @@ def _bulk_write(changed: list[tuple]) -> None:
                     params,
                 )
         return
+    if connection.vendor == "sqlite":  # UPDATE ... FROM since SQLite 3.33; bulk_update is slow
+        sets = ", ".join(f"{c} = v.column{n}" for n, c in enumerate(_WRITE_FIELDS, start=2))
+        row_sql = "(" + ", ".join(["%s"] * (len(_WRITE_FIELDS) + 1)) + ")"
+        with connection.cursor() as cursor:
+            for i in range(0, len(changed), 1000):
+                chunk = changed[i : i + 1000]
+                params = [
+                    v.isoformat() if isinstance(v, dt.date) else v for row in chunk for v in row
+                ]
+                cursor.execute(
+                    f"UPDATE {table} AS t SET {sets} FROM (VALUES "  # noqa: S608
+                    f"{', '.join([row_sql] * len(chunk))}) AS v WHERE t.id = v.column1",
+                    params,
+                )
+        return
     objs = []
     for row in changed:
         obj = Item(pk=row[0])
@@ -263,13 +290,27 @@ def _bulk_write(changed: list[tuple]) -> None:
         Item.objects.bulk_update(objs, list(_WRITE_FIELDS), batch_size=500)
 
 
-def recompute(program: Program, *, schedule: Schedule | None = None) -> RecomputeResult:
+def recompute(
+    program: Program, *, schedule: Schedule | None = None, cal: ProgramCalendar | None = None
+) -> RecomputeResult:
     """Run the engine over the program and store every item's computed dates and floats.
 
     Two queries read the network, one UPDATE writes the rows whose values changed.
     """
-    schedule = schedule or schedule_for(program)
-    cal = program_calendar(program, schedule)
+    with cpm._gc_paused():  # tens of thousands of short-lived tuples, no reference cycles
+        try:
+            return _recompute(program, schedule or schedule_for(program), cal)
+        except ValueError as exc:  # a date or offset outside the span the calendar covers
+            raise ValidationError(
+                "The plan cannot be scheduled: it would reach a date more than 12 years from "
+                f"the project start ({exc}). Check long durations, lags and far-off dates."
+            ) from exc
+
+
+def _recompute(
+    program: Program, schedule: Schedule, cal: ProgramCalendar | None
+) -> RecomputeResult:
+    cal = cal or program_calendar(program, schedule)
     rows = list(
         Item.objects.filter(program=program).order_by("outline_path").values_list(*_LOAD_FIELDS)
     )
@@ -284,28 +325,33 @@ def recompute(program: Program, *, schedule: Schedule | None = None) -> Recomput
     tasks, cpm_links = build_network(rows, links, cal)
     status = cal.finish_offset(schedule.status_date) if schedule.status_date else None
     result = cpm.schedule(tasks, cpm_links, status_date=status, minutes_per_day=MINUTES_PER_DAY)
-    summaries = {pk for pk, r in result.tasks.items() if r.summary}
+    ids, col_es, col_ef, col_ls, col_lf, col_tf, col_ff, col_crit, col_summ = result.columns()
+    summaries = {pk for pk, summ in zip(ids, col_summ, strict=True) if summ}
     rollup = _rollup_percent(rows, summaries) if summaries else {}
     sd, fd = cal.start_date, cal.finish_date
     changed = []
     changed_ids = []
     milestone_moves = []
-    for row in rows:
+    for row, r_es, r_ef, r_ls, r_lf, r_tf, r_ff, r_crit, r_summ in zip(
+        rows, col_es, col_ef, col_ls, col_lf, col_tf, col_ff, col_crit, col_summ, strict=True
+    ):
         pk, kind, cons, pct = row[0], row[2], row[10], row[7]
-        r = result.tasks[pk]
         milestone = kind == ItemKind.MILESTONE
-        es = fd(r.early_start) if milestone else sd(r.early_start)
-        ef = fd(r.early_finish)
-        ls = fd(r.late_start) if milestone else sd(r.late_start)
-        lf = fd(r.late_finish)
-        if cons == Constraint.ALAP and not r.summary:
+        es = fd(r_es) if milestone else sd(r_es)
+        ef = fd(r_ef)
+        if milestone and row[4] and row[5] is not None:
+            # A manual milestone shows on its own date, as in MS Project, even at 08:00 (which
+            # on the working-minute axis is the previous working day's 17:00).
+            es = ef = row[5]
+        ls = fd(r_ls) if milestone else sd(r_ls)
+        lf = fd(r_lf)
+        if cons == Constraint.ALAP and not r_summ:
             start, finish = ls, lf
         else:
             start, finish = es, ef
         if finish < start:  # zero-length work lands at the end of the previous day
             start = finish
-        new = (start, finish, es, ef, ls, lf, r.total_float, r.free_float, r.critical,
-               rollup.get(pk, pct))  # fmt: skip
+        new = (start, finish, es, ef, ls, lf, r_tf, r_ff, r_crit, rollup.get(pk, pct))
         old = (*row[13:], pct)
         if new != old:
             changed.append((pk, *new))
@@ -445,6 +491,13 @@ def _translate_dates(item: Item, changes: dict[str, Any], cal: ProgramCalendar) 
     """
     start = changes.pop("start", None)
     finish = changes.pop("finish", None)
+    if item.pk is not None:
+        # A date sent back unchanged (a whole form, a Gantt resize that keeps the start) is
+        # not a move: it must not pin the task with a constraint or change its duration.
+        if start is not None and start == item.start:
+            start = None
+        if finish is not None and finish == item.finish:
+            finish = None
     if start is None and finish is None:
         return changes
     _check_in_calendar(cal, start=start, finish=finish)
@@ -556,7 +609,7 @@ def item_create(
     renumber(program, place=(item.pk, parent.pk if parent else None, index))
     item.refresh_from_db()
     audit_create(actor=actor, instance=item)
-    recompute(program, schedule=schedule)
+    recompute(program, schedule=schedule, cal=cal)
     item.refresh_from_db()
     return item
 
@@ -603,9 +656,11 @@ def item_update(*, actor, item: Item, expected_version: int | None, **changes: A
     )
     changes = _translate_dates(current, changes, cal)
     changes = _progress_rules(current, changes)
+    before = {name: getattr(current, name) for name in SCHEDULING_FIELDS}
     updated = apply_changes(current, actor=actor, changes=changes, expected_version=None)
-    recompute(program, schedule=schedule)
-    updated.refresh_from_db()
+    if any(getattr(updated, name) != value for name, value in before.items()):
+        recompute(program, schedule=schedule, cal=cal)
+        updated.refresh_from_db()
     return updated
 
 
@@ -763,7 +818,8 @@ def items_bulk_update(*, actor, program: Program, items: list[Item], **changes: 
                 item_changes = _progress_rules(item, item_changes)
         updated = apply_changes(item, actor=actor, changes=item_changes, expected_version=None)
         count += updated.version != before
-    recompute(program, schedule=schedule)
+    if "status" in changes:
+        recompute(program, schedule=schedule)
     return count
 
 
@@ -913,7 +969,13 @@ def schedule_update(
     updated = apply_changes(
         schedule, actor=actor, changes=changes, expected_version=expected_version
     )
-    recompute(program, schedule=updated)
+    try:
+        recompute(program, schedule=updated)
+    except ValidationError as exc:  # a plan date outside the calendar the new settings span
+        dates = [name for name in ("project_start", "status_date") if name in changes]
+        if len(dates) == 1:
+            raise ValidationError({dates[0]: exc.messages}) from exc
+        raise
     return updated
 
 
@@ -945,14 +1007,20 @@ def holiday_create(
 
 @transaction.atomic
 def holiday_update(
-    *, actor, holiday: Holiday, expected_version: int | None, **changes: Any
+    *,
+    actor,
+    holiday: Holiday,
+    expected_version: int | None,
+    recompute_after: bool = True,
+    **changes: Any,
 ) -> Holiday:
     _only(changes, HOLIDAY_FIELDS)
     schedule = lock_schedule(holiday.program)
     updated = apply_changes(
         holiday, actor=actor, changes=changes, expected_version=expected_version
     )
-    recompute(holiday.program, schedule=schedule)
+    if recompute_after:
+        recompute(holiday.program, schedule=schedule)
     return updated
 
 

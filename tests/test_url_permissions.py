@@ -18,8 +18,9 @@ A view that declares nothing makes the test fail with its route, so a new view c
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +42,9 @@ from programs import views as program_views
 from programs.mixins import ProgramViewMixin
 from programs.models import Workstream
 from programs.tests.factories import WorkstreamFactory, member
+from schedules import services as schedule_services
+from schedules.tests.factories import ItemFactory
+from schedules.tests.factories import link as schedule_link
 
 ANONYMOUS = "anonymous"
 NON_MEMBER = "non-member"
@@ -141,6 +145,19 @@ class Site:
     workstream: Workstream
     target: Any  # a membership that views with <pk>/<id> act on
     url_values: dict[str, str]
+    schedule_values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def values_for(self, endpoint: Endpoint) -> dict[str, str]:
+        """Parameters for `endpoint`: schedule routes act on schedule rows, the rest on the
+        workstream and the membership."""
+        route = endpoint.route
+        if "schedule/" not in route or not self.schedule_values:
+            return self.url_values
+        values = {**self.url_values, **self.schedule_values["item"]}
+        for segment, rows in self.schedule_values.items():
+            if f"{segment}/<int:" in route:
+                values.update(rows)
+        return values
 
 
 def make_site(program, users_by_role) -> Site:
@@ -165,7 +182,27 @@ def make_site(program, users_by_role) -> Site:
         "url": "no-such-admin-page/",
         "format": "json",
     }
-    return Site(program, users, workstream, target, values)
+    return Site(program, users, workstream, target, values, _schedule_rows(program, manager))
+
+
+def _schedule_rows(program, manager) -> dict[str, dict[str, str]]:
+    """A phase with a task, a milestone linked to it, a baseline and a holiday."""
+    phase = ItemFactory(program=program, name="Build", actor=manager)
+    task = ItemFactory(program=program, name="Configure", parent=phase, actor=manager)
+    milestone = ItemFactory(program=program, name="Go-live", kind="milestone", actor=manager)
+    dependency = schedule_link(task, milestone, actor=manager)
+    baseline = schedule_services.baseline_create(actor=manager, program=program, name="Original")
+    holiday = schedule_services.holiday_create(
+        actor=manager, program=program, name="Bank holiday", start=dt.date(2026, 5, 25),
+        finish=dt.date(2026, 5, 25),
+    )  # fmt: skip
+    feed_token = schedule_services.schedule_for(program).feed_token
+    return {
+        "item": {"key": milestone.key, "token": feed_token},
+        "links": {"pk": str(dependency.pk), "id": str(dependency.pk)},
+        "baselines": {"pk": str(baseline.pk), "id": str(baseline.pk)},
+        "holidays": {"pk": str(holiday.pk), "id": str(holiday.pk)},
+    }
 
 
 @pytest.fixture
@@ -325,7 +362,7 @@ def policy_of(endpoint: Endpoint) -> tuple[str, Any]:
 
 def expected_answer(endpoint: Endpoint, kind: str, method: str, site: Site) -> Expect | None:
     """The exact answer for `kind` calling `method` on the endpoint; None where not tested."""
-    url = build_url(endpoint, site.url_values)
+    url = build_url(endpoint, site.values_for(endpoint))
     policy, detail = policy_of(endpoint)
     user = site.users[kind]
     allowed_table = ALLOWED_GET if method == "get" else ALLOWED_POST
@@ -450,7 +487,7 @@ def test_the_walk_finds_every_part_of_the_site():
 def test_get_answers_as_declared(request, endpoint, kind):
     site = site_for(request, endpoint, kind)
     expect = expected_answer(endpoint, kind, "get", site)
-    url = build_url(endpoint, site.url_values)
+    url = build_url(endpoint, site.values_for(endpoint))
 
     response = client_for(site, kind).get(url)
 
@@ -466,7 +503,7 @@ def test_post_answers_as_declared(request, endpoint, kind):
     site = site_for(request, endpoint, kind)
     expect = expected_answer(endpoint, kind, "post", site)
     assert expect is not None
-    url = build_url(endpoint, site.url_values)
+    url = build_url(endpoint, site.values_for(endpoint))
     refused = expect.status in (401, 403, 404, 405) or expect.why == "anonymous -> login"
     trail = AuditEntry.objects.count()
 
