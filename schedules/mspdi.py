@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from schedules import cpm
@@ -35,6 +36,16 @@ class MSPDICalendar:
     base_uid: int | None
     weekdays: dict[int, cpm.Intervals] = field(default_factory=dict)  # Monday = 0
     exceptions: dict[dt.date, cpm.Intervals] = field(default_factory=dict)
+    exception_names: dict[dt.date, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class MSPDIBaseline:
+    number: int
+    start: dt.datetime | None
+    finish: dt.datetime | None
+    duration: int  # minutes of work time
+    cost: Decimal  # currency units (the file stores hundredths)
 
 
 @dataclass(slots=True)
@@ -76,6 +87,9 @@ class MSPDITask:
     active: bool = True
     is_null: bool = False
     links: list[MSPDILink] = field(default_factory=list)
+    cost: Decimal = Decimal(0)  # currency units (the file stores hundredths)
+    baselines: list[MSPDIBaseline] = field(default_factory=list)
+    notes: str = ""
 
 
 @dataclass(slots=True)
@@ -91,6 +105,7 @@ class MSPDIProject:
     honor_constraints: bool
     calendars: dict[int, MSPDICalendar]
     tasks: list[MSPDITask]
+    baseline_for_earned_value: int | None = None
 
     def calendar(self, origin: dt.datetime | None = None) -> cpm.WorkCalendar:
         """The project calendar as a `WorkCalendar` (origin: the project start)."""
@@ -149,6 +164,36 @@ def _int(text: str | None, where: str, default: int | None = None) -> int | None
         return int(float(text))
     except ValueError as exc:
         raise MSPDIError(f"<{where}>: not a number: {text!r}") from exc
+
+
+def _cost(text: str | None, where: str) -> Decimal:
+    """A currency amount: MSPDI stores hundredths (500000 = 5,000.00)."""
+    if text is None or not text.strip():
+        return Decimal(0)
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation as exc:
+        raise MSPDIError(f"<{where}>: not an amount: {text!r}") from exc
+    if not value.is_finite():
+        raise MSPDIError(f"<{where}>: not an amount: {text!r}")
+    return (value / 100).quantize(Decimal("0.01"))
+
+
+def _baseline(el: ET.Element, mpd: int, w: str) -> MSPDIBaseline:
+    f = el.findtext
+    number = _int(f(f"{_Q}Number"), f"{w}/Baseline/Number")
+    if number is None:
+        raise MSPDIError(f"<{w}/Baseline>: missing <Number>")
+    dur = f(f"{_Q}Duration")
+    return MSPDIBaseline(
+        number=number,
+        start=_dt(f(f"{_Q}Start"), f"{w}/Baseline/Start"),
+        finish=_dt(f(f"{_Q}Finish"), f"{w}/Baseline/Finish"),
+        duration=parse_duration(dur, minutes_per_day=mpd, where=f"{w}/Baseline/Duration")
+        if dur
+        else 0,
+        cost=_cost(f(f"{_Q}Cost"), f"{w}/Baseline/Cost"),
+    )
 
 
 def _time(text: str | None, where: str) -> int:
@@ -213,8 +258,11 @@ def _calendar(el: ET.Element) -> MSPDICalendar:
     for ex in el.iterfind(f"{_Q}Exceptions/{_Q}Exception"):
         working = ex.findtext(f"{_Q}DayWorking") == "1"
         iv = _intervals(ex, f"{where}/Exception") if working else ()
+        name = ex.findtext(f"{_Q}Name") or ""
         for day in _date_range(ex, f"{where}/Exception"):
             cal.exceptions[day] = iv
+            if name:
+                cal.exception_names[day] = name
     return cal
 
 
@@ -257,6 +305,9 @@ def parse(source: str | Path | bytes) -> MSPDIProject:
         honor_constraints=g(f"{_Q}HonorConstraints") == "1",
         calendars=calendars,
         tasks=tasks,
+        baseline_for_earned_value=_int(
+            g(f"{_Q}BaselineForEarnedValue"), "Project/BaselineForEarnedValue"
+        ),
     )
 
 
@@ -304,7 +355,7 @@ def _task(el: ET.Element, mpd: int) -> MSPDITask:
         finish=_dt(f(f"{_Q}Finish"), f"{w}/Finish"),
         actual_start=_dt(f(f"{_Q}ActualStart"), f"{w}/ActualStart"),
         actual_finish=_dt(f(f"{_Q}ActualFinish"), f"{w}/ActualFinish"),
-        percent_complete=float(f(f"{_Q}PercentComplete") or 0),
+        percent_complete=float(_int(f(f"{_Q}PercentComplete"), f"{w}/PercentComplete", 0) or 0),
         constraint_type=_int(f(f"{_Q}ConstraintType"), f"{w}/ConstraintType", 0) or 0,
         constraint_date=_dt(f(f"{_Q}ConstraintDate"), f"{w}/ConstraintDate"),
         deadline=_dt(f(f"{_Q}Deadline"), f"{w}/Deadline"),
@@ -319,6 +370,9 @@ def _task(el: ET.Element, mpd: int) -> MSPDITask:
         active=f(f"{_Q}Active") != "0",
         is_null=f(f"{_Q}IsNull") == "1",
         links=links,
+        cost=_cost(f(f"{_Q}Cost"), f"{w}/Cost"),
+        baselines=[_baseline(b, mpd, w) for b in el.iterfind(f"{_Q}Baseline")],
+        notes=f(f"{_Q}Notes") or "",
     )
 
 

@@ -302,8 +302,9 @@ def recompute(
             return _recompute(program, schedule or schedule_for(program), cal)
         except ValueError as exc:  # a date or offset outside the span the calendar covers
             raise ValidationError(
-                "The plan cannot be scheduled: it would reach a date more than 12 years from "
-                f"the project start ({exc}). Check long durations, lags and far-off dates."
+                "The plan cannot be scheduled: it would reach outside the working calendar "
+                "(more than 12 years from the project start, or no working days left). Check "
+                "long durations, lags, holidays and far-off dates."
             ) from exc
 
 
@@ -337,21 +338,26 @@ def _recompute(
     ):
         pk, kind, cons, pct = row[0], row[2], row[10], row[7]
         milestone = kind == ItemKind.MILESTONE
-        es = fd(r_es) if milestone else sd(r_es)
-        ef = fd(r_ef)
+        # A zero-length item shows on the day whose work it follows (Friday 17:00, not Monday
+        # 08:00: the same working minute), except at the project start, which nothing precedes.
+        es = (fd(r_es) if r_es > 0 else sd(r_es)) if milestone else sd(r_es)
+        ef = (fd(r_ef) if r_ef > 0 else sd(r_ef)) if milestone else fd(r_ef)
         if milestone and row[4] and row[5] is not None:
             # A manual milestone shows on its own date, as in MS Project, even at 08:00 (which
             # on the working-minute axis is the previous working day's 17:00).
             es = ef = row[5]
-        ls = fd(r_ls) if milestone else sd(r_ls)
-        lf = fd(r_lf)
+        ls = (fd(r_ls) if r_ls > 0 else sd(r_ls)) if milestone else sd(r_ls)
+        lf = (fd(r_lf) if r_lf > 0 else sd(r_lf)) if milestone else fd(r_lf)
         if cons == Constraint.ALAP and not r_summ:
             start, finish = ls, lf
         else:
             start, finish = es, ef
         if finish < start:  # zero-length work lands at the end of the previous day
             start = finish
-        new = (start, finish, es, ef, ls, lf, r_tf, r_ff, r_crit, rollup.get(pk, pct))
+        done = rollup.get(pk, pct)
+        if r_summ and done == 100:
+            r_crit = False  # like a complete task (cpm rule 12): nothing left to drive the finish
+        new = (start, finish, es, ef, ls, lf, r_tf, r_ff, r_crit, done)
         old = (*row[13:], pct)
         if new != old:
             changed.append((pk, *new))
@@ -494,9 +500,10 @@ def _translate_dates(item: Item, changes: dict[str, Any], cal: ProgramCalendar) 
     if item.pk is not None:
         # A date sent back unchanged (a whole form, a Gantt resize that keeps the start) is
         # not a move: it must not pin the task with a constraint or change its duration.
+        # An unchanged finish still counts when the start moves (a resize from the left).
         if start is not None and start == item.start:
             start = None
-        if finish is not None and finish == item.finish:
+        if finish is not None and finish == item.finish and start is None:
             finish = None
     if start is None and finish is None:
         return changes

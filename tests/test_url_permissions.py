@@ -45,6 +45,9 @@ from programs.tests.factories import WorkstreamFactory, member
 from schedules import services as schedule_services
 from schedules.tests.factories import ItemFactory
 from schedules.tests.factories import link as schedule_link
+from schedules.views import baselines as schedule_baselines
+from schedules.views import calendar as schedule_calendar
+from schedules.views import grid as schedule_grid
 
 ANONYMOUS = "anonymous"
 NON_MEMBER = "non-member"
@@ -283,6 +286,11 @@ def admin_login_redirect(url: str) -> Expect:
     return Expect(302, f"{reverse('admin:login')}?next={quote(url, safe='/')}", "admin login")
 
 
+def _schedule_item(site: Site) -> str:
+    key = site.schedule_values["item"]["key"]
+    return reverse("schedules:item_detail", kwargs={"code": site.program.code, "key": key})
+
+
 def _member_list(site: Site) -> str:
     return reverse("programs:member_list", kwargs={"code": site.program.code})
 
@@ -290,6 +298,17 @@ def _member_list(site: Site) -> str:
 # What an allowed caller gets where it is not a 200 page: views whose GET redirects or is not
 # offered, and the POST-only actions. Keyed by view class; values take the site for URLs.
 ALLOWED_GET: dict[Any, Any] = {
+    schedule_grid.BulkEditView: lambda s: Expect(
+        302, reverse("schedules:grid", kwargs={"code": s.program.code})
+    ),
+    schedule_grid.ItemMoveView: lambda s: Expect(302, _schedule_item(s)),
+    schedule_grid.ItemSignoffView: lambda s: Expect(302, _schedule_item(s)),
+    schedule_baselines.BaselineSetCurrentView: lambda s: Expect(
+        302, reverse("schedules:baseline_list", kwargs={"code": s.program.code})
+    ),
+    schedule_calendar.FeedTokenRotateView: lambda s: Expect(
+        302, reverse("schedules:calendar", kwargs={"code": s.program.code}) + "#feed"
+    ),
     program_views.HomeView: lambda s: Expect(302, reverse("programs:program_list")),
     program_views.MemberAddView: lambda s: Expect(302, _member_list(s)),
     program_views.MemberRoleView: lambda s: Expect(302, _member_list(s)),

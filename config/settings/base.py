@@ -219,7 +219,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "core.permissions.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "core.permissions.Role",
+        "ItemStatusEnum": "schedules.models.ItemStatus",
+    },
 }
 
 from .celery import *  # noqa: E402,F403

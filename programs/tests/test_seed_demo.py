@@ -1,4 +1,7 @@
-"""seed_demo: the demo program with one user per role, idempotent, and --scale for benchmarks."""
+"""seed_demo: the demo program with one user per role, idempotent, and --scale for benchmarks.
+
+The demo schedules themselves are tested in schedules/tests/test_demo.py.
+"""
 
 from io import StringIO
 
@@ -10,6 +13,7 @@ from core.models import AuditEntry, User
 from core.permissions import Role
 from programs.management.commands.seed_demo import DEMO_PASSWORD
 from programs.models import Program, ProgramMembership, Workstream
+from schedules.models import Baseline, Dependency, Holiday, Item
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +83,11 @@ def test_seed_demo_writes_the_audit_trail():
     entries = AuditEntry.objects.filter(program_id=erp.pk)
     workstreams = Workstream.objects.filter(program=erp).count()
     members = ProgramMembership.objects.filter(program=erp).count()
-    assert entries.filter(action="create").count() == 1 + members + workstreams
+    schedule_rows = sum(
+        model.objects.filter(program=erp).count() for model in (Item, Dependency, Holiday, Baseline)
+    )
+    assert schedule_rows > 300  # the demo plan (schedules/demo.py)
+    assert entries.filter(action="create").count() == 1 + members + workstreams + schedule_rows
     assert entries.filter(action="update").exists()
 
 
@@ -114,6 +122,22 @@ def test_seed_demo_scale_adds_benchmark_programs():
         "on_hold",
         "closed",
     }
+    # a schedule of 40 items per workstream, as many links
+    for program in scaled:
+        assert Item.objects.filter(program=program).count() == 5 * 40
+        assert Dependency.objects.filter(program=program).count() == 5 * 40
+    assert "SCALE001 schedule: 200 items, 200 links." in output
+
+
+def test_seed_demo_scale_items_sets_the_schedule_size():
+    seed("--scale", "2", "--workstreams", "2", "--members", "2", "--items", "30")
+    seed("--scale", "3", "--workstreams", "2", "--members", "2", "--items", "0")
+
+    sizes = {
+        code: Item.objects.filter(program__code=code).count()
+        for code in ("SCALE001", "SCALE002", "SCALE003")
+    }
+    assert sizes == {"SCALE001": 30, "SCALE002": 30, "SCALE003": 0}
 
 
 def test_seed_demo_scale_twice_changes_nothing():

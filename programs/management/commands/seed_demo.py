@@ -1,11 +1,13 @@
 """Build the demo: one user per role and a realistic ERP migration program. Safe to run twice.
 
-`--scale N` adds N benchmark programs with many workstreams, members and activity.
+`--scale N` adds N benchmark programs with many workstreams, members and activity, each with a
+schedule of `--items` items (default 40 per workstream) and as many links.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -14,6 +16,7 @@ from core.models import User
 from core.permissions import Role
 from programs import services
 from programs.models import Program, ProgramMembership, Workstream
+from schedules import demo
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential, printed by the run script
 
@@ -60,12 +63,20 @@ class Command(BaseCommand):
             "--workstreams", type=int, default=120, help="workstreams per benchmark program"
         )
         parser.add_argument("--members", type=int, default=30, help="members per benchmark program")
+        parser.add_argument(
+            "--items",
+            type=int,
+            default=None,
+            help="schedule items (and links) per benchmark program; default 40 per workstream",
+        )
 
-    def handle(self, *args, scale: int, workstreams: int, members: int, **options):
+    def handle(self, *args, scale: int, workstreams: int, members: int, items, **options):
         users = self._users()
         created = self._erp(users) + self._crm(users)
+        self._plans()
+        items = 40 * workstreams if items is None else items
         for n in range(1, scale + 1):
-            created += self._scale_program(n, users, workstreams, members)
+            created += self._scale_program(n, users, workstreams, members, items)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready ({created} program(s) created this run).")
         )
@@ -88,6 +99,20 @@ class Command(BaseCommand):
                 email="admin@example.com", password=DEMO_PASSWORD, full_name="Site Administrator"
             )
         return users
+
+    def _plans(self) -> None:
+        """The demo programs' schedules (built once: a program that has a plan keeps it)."""
+        for code, build in [("ERP", demo.build_erp_plan), ("CRM", demo.build_crm_plan)]:
+            program = Program.objects.filter(code=code).first()
+            started = time.perf_counter()
+            counts = build(program) if program else None
+            if counts:
+                self.stdout.write(
+                    f"{code} schedule: {counts['items']} items, {counts['links']} links, "
+                    f"{counts['baselines']} baseline(s), {counts['holidays']} holidays, "
+                    f"{counts['forecast_snapshots']} forecast snapshots "
+                    f"({time.perf_counter() - started:.1f} s)."
+                )
 
     @transaction.atomic
     def _erp(self, users) -> int:
@@ -163,7 +188,9 @@ class Command(BaseCommand):
         return 1
 
     @transaction.atomic
-    def _scale_program(self, n: int, users, workstream_count: int, member_count: int) -> int:
+    def _scale_program(
+        self, n: int, users, workstream_count: int, member_count: int, item_count: int
+    ) -> int:
         code = f"SCALE{n:03d}"
         if Program.objects.filter(code=code).exists():
             return 0
@@ -200,4 +227,9 @@ class Command(BaseCommand):
                     actor=pm, workstream=ws, expected_version=ws.version,
                     status=statuses[i % len(statuses)],
                 )  # fmt: skip
+        if item_count:
+            counts = demo.build_scaled_schedule(
+                program, items=item_count, links=item_count, actor=pm
+            )
+            self.stdout.write(f"{code} schedule: {counts['items']} items, {counts['links']} links.")
         return 1
