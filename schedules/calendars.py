@@ -37,7 +37,8 @@ class ProgramCalendar:
             weekdays=dict.fromkeys(self.weekdays, STANDARD_DAY),
             holidays=self.holidays,
             minutes_per_day=MINUTES_PER_DAY,
-            span_days=366 * span_years,
+            span_days=366 * (span_years + 3),
+            days_before=366 * 3,  # leads and SF links may reach before the project start
         )
         self._starts: dict[int, dt.date] = {}
         self._finishes: dict[int, dt.date] = {}
@@ -88,7 +89,7 @@ _CACHE_SIZE = 32
 
 
 def calendar_for(schedule, holidays: Iterable[tuple[dt.date, dt.date]]) -> ProgramCalendar:
-    """The program's calendar; built calendars are reused (building one walks 12 years of days).
+    """The program's calendar; built calendars are reused (building one walks 15 years of days).
 
     A calendar is immutable once built, and the key holds everything it is built from.
     """

@@ -931,6 +931,7 @@ class WorkCalendar:
         exceptions: Mapping[dt.date, Intervals] | None = None,
         minutes_per_day: int = 480,
         span_days: int = 366 * 12,
+        days_before: int | None = None,
     ) -> None:
         if weekdays is None:
             weekdays = dict.fromkeys(range(5), STANDARD_DAY)
@@ -945,7 +946,8 @@ class WorkCalendar:
                 day += dt.timedelta(days=1)
         self.minutes_per_day = minutes_per_day
         self.origin = origin
-        self._base = origin.date() - dt.timedelta(days=span_days // 2)
+        before = span_days // 2 if days_before is None else days_before
+        self._base = origin.date() - dt.timedelta(days=before)
         self._build(span_days)
         self._origin_abs = self._abs(origin)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -161,15 +162,28 @@ _FINISH_CONSTRAINTS = frozenset(("fnet", "fnlt", "mfo"))
 
 
 def build_network(
-    rows: list[tuple], links: list[tuple], cal: ProgramCalendar
+    rows: list[tuple],
+    links: list[tuple],
+    cal: ProgramCalendar,
+    memo: dict[tuple, cpm.Task] | None = None,
 ) -> tuple[list[cpm.Task], list[cpm.Link]]:
-    """Engine tasks and links from `_LOAD_FIELDS` rows and (pred, succ, type, lag, pct) links."""
+    """Engine tasks and links from `_LOAD_FIELDS` rows and (pred, succ, type, lag, pct) links.
+
+    `memo` maps input rows to the tasks built from them with the same calendar: a row that did
+    not change reuses its task (the engine never changes a task). New tasks are added to it.
+    """
     so, fo = cal.start_offset, cal.finish_offset
     Task = cpm.Task
     asap = _CONSTRAINT_TYPES["asap"]
     tasks = []
     append = tasks.append
+    known = memo.get if memo is not None else None
     for r in rows:
+        if known is not None:
+            task = known(r)
+            if task is not None:
+                append(task)
+                continue
         (pk, parent, kind, dur, manual, m_start, m_finish, pct, a_start, a_finish, cons, c_date,
          deadline) = r[:13]  # fmt: skip
         milestone = kind == "milestone"
@@ -177,6 +191,8 @@ def build_network(
             pct, a_start, a_finish = 0, None, None
         if cons == "asap" and not (deadline or a_start or a_finish or manual or pct):
             append(Task(pk, 0 if milestone else dur, parent, asap, milestone=milestone))
+            if memo is not None:
+                memo[r] = tasks[-1]
             continue
         c_off = None
         if c_date is not None and cons not in ("asap", "alap"):
@@ -200,6 +216,8 @@ def build_network(
                 milestone=milestone,
             )
         )
+        if memo is not None:
+            memo[r] = tasks[-1]
     types = _LINK_TYPES
     cpm_links = [
         cpm.Link(p, s, types[t], lag, None if pct is None else float(pct))
@@ -209,37 +227,32 @@ def build_network(
 
 
 def _rollup_percent(rows: list[tuple], summaries: set[int]) -> dict[int, int]:
-    """Duration-weighted percent complete of each summary over the leaves below it."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    info = {}
-    for r in rows:
-        children[r[1]].append(r[0])
-        info[r[0]] = (r[3], r[7])  # duration, percent
-    done: dict[int, tuple[int, float]] = {}  # id -> (duration, duration * percent)
+    """Duration-weighted percent complete of each summary over the leaves below it.
 
-    def visit(pk: int) -> tuple[int, float]:
-        if pk in done:
-            return done[pk]
-        if pk not in summaries:
-            dur, pct = info[pk]
-            done[pk] = (dur, dur * pct)
-            return done[pk]
-        total = weighted = 0.0
-        stack_vals = [visit(c) for c in children[pk]]
-        for d, w in stack_vals:
-            total += d
-            weighted += w
-        done[pk] = (int(total), weighted)
-        return done[pk]
-
+    `rows` are in outline order (a parent before its items), so one pass from the end sees
+    every item before its parent. A summary with only milestones below is complete when all
+    the milestones directly below it are.
+    """
+    total: dict[int, float] = dict.fromkeys(summaries, 0)
+    weighted: dict[int, float] = dict.fromkeys(summaries, 0.0)
+    leaves_done: dict[int, list[bool]] = {pk: [] for pk in summaries}
     result = {}
-    for pk in sorted(summaries, key=lambda p: -len(children[p])):
-        total, weighted = visit(pk)
-        if total:
-            result[pk] = round(weighted / total)
-        else:  # only milestones below: complete when all are
-            leaves = [info[c][1] for c in children[pk] if c not in summaries]
-            result[pk] = 100 if leaves and all(p == 100 for p in leaves) else 0
+    for r in reversed(rows):
+        pk, parent = r[0], r[1]
+        if pk in summaries:
+            t, w = total[pk], weighted[pk]
+            if t:
+                result[pk] = round(w / t)
+            else:
+                flags = leaves_done[pk]
+                result[pk] = 100 if flags and all(flags) else 0
+        else:
+            t, w = r[3], r[3] * r[7]  # duration, duration * percent
+            if parent is not None:
+                leaves_done[parent].append(r[7] == 100)
+        if parent is not None:
+            total[parent] += t
+            weighted[parent] += w
     return result
 
 
@@ -303,9 +316,62 @@ def recompute(
         except ValueError as exc:  # a date or offset outside the span the calendar covers
             raise ValidationError(
                 "The plan cannot be scheduled: it would reach outside the working calendar "
-                "(more than 12 years from the project start, or no working days left). Check "
+                "(more than 12 years after or 3 years before the project start, or no working "
+                "days left). Check "
                 "long durations, lags, holidays and far-off dates."
             ) from exc
+
+
+_INPUT_FIELDS = _LOAD_FIELDS[:13]  # what the engine reads; the rest are its last answers
+
+
+@dataclass
+class _LastRun:
+    """One process's memory of a program's last recompute.
+
+    `stamp` is the `Schedule.computed_at` that recompute wrote with these values: while the
+    database still holds that stamp, no recompute anywhere has changed the computed columns
+    since (only recompute writes them), so the values can stand in for reading them back.
+    The compiled network is reused while the outline, durations and links are unchanged,
+    which is the case for a Gantt drag that moves a bar.
+    """
+
+    stamp: dt.datetime
+    calendar: ProgramCalendar  # offsets map to dates through it
+    structure: tuple
+    network: cpm.Network
+    tasks: dict[tuple, cpm.Task]  # input row -> the engine task built from it
+    keys: dict[int, tuple]  # id -> the engine's answer and the inputs the dates depend on
+    values: dict[int, tuple]  # id -> the stored computed columns (as in _WRITE_FIELDS)
+
+
+_LAST_RUNS: dict[int, _LastRun] = {}
+_LAST_RUNS_SIZE = 8
+
+
+def _network_for(rows: list[tuple], links: list[tuple], cal, last):
+    memo = last.tasks if last is not None and last.calendar is cal else {}
+    if len(memo) > 2 * len(rows):  # rows edited many times: start afresh
+        memo = {}
+    tasks, _ = build_network(rows, [], cal, memo)  # links are only needed to compile
+    structure = (
+        [r[0] for r in rows], [r[1] for r in rows], [t.duration for t in tasks], links,
+    )  # fmt: skip
+    if last is not None and last.structure == structure:
+        net = last.network
+        net.tasks = tasks  # constraints, progress and manual dates are read at run time
+        net._static = None
+        net.any_complete = any(
+            t.actual_finish is not None or t.percent_complete >= 100 for t in tasks
+        )
+    else:
+        types = _LINK_TYPES
+        cpm_links = [
+            cpm.Link(p, s, types[t], lag, None if pct is None else float(pct))
+            for p, s, t, lag, pct in links
+        ]
+        net = cpm.Network(tasks, cpm_links)
+    return net, structure, memo
 
 
 def _recompute(
@@ -313,22 +379,39 @@ def _recompute(
 ) -> RecomputeResult:
     cal = cal or program_calendar(program, schedule)
     rows = list(
-        Item.objects.filter(program=program).order_by("outline_path").values_list(*_LOAD_FIELDS)
+        Item.objects.filter(program=program).order_by("outline_path").values_list(*_INPUT_FIELDS)
     )
     links = list(
-        Dependency.objects.filter(program=program).values_list(
-            "predecessor_id", "successor_id", "type", "lag_minutes", "lag_percent"
-        )
+        Dependency.objects.filter(program=program)
+        .order_by("id")
+        .values_list("predecessor_id", "successor_id", "type", "lag_minutes", "lag_percent")
     )
     if not rows:
         _touch_schedule(schedule, None)
+        _LAST_RUNS.pop(program.pk, None)
         return RecomputeResult(changed_ids=[], project_finish=None, items=0)
-    tasks, cpm_links = build_network(rows, links, cal)
+    last = _LAST_RUNS.pop(program.pk, None)
+    if last is not None and (schedule.computed_at is None or last.stamp != schedule.computed_at):
+        last = None  # someone recomputed elsewhere (or our transaction rolled back)
+    net, structure, memo = _network_for(rows, links, cal, last)
     status = cal.finish_offset(schedule.status_date) if schedule.status_date else None
-    result = cpm.schedule(tasks, cpm_links, status_date=status, minutes_per_day=MINUTES_PER_DAY)
+    result = net.run(status_date=status, minutes_per_day=MINUTES_PER_DAY)
     ids, col_es, col_ef, col_ls, col_lf, col_tf, col_ff, col_crit, col_summ = result.columns()
     summaries = {pk for pk, summ in zip(ids, col_summ, strict=True) if summ}
     rollup = _rollup_percent(rows, summaries) if summaries else {}
+    if last is not None:
+        old_values = last.values
+        old_keys = last.keys if last.calendar is cal else {}
+    else:
+        old_keys = {}
+        old_values = {
+            r[0]: r[1:]
+            for r in Item.objects.filter(program=program).values_list(
+                "id", *Item.COMPUTED_FIELDS, "percent_complete"
+            )
+        }
+    keys: dict[int, tuple] = {}
+    values: dict[int, tuple] = {}
     sd, fd = cal.start_date, cal.finish_date
     changed = []
     changed_ids = []
@@ -337,6 +420,12 @@ def _recompute(
         rows, col_es, col_ef, col_ls, col_lf, col_tf, col_ff, col_crit, col_summ, strict=True
     ):
         pk, kind, cons, pct = row[0], row[2], row[10], row[7]
+        done = rollup.get(pk, pct)
+        key = (r_es, r_ef, r_ls, r_lf, r_tf, r_ff, r_crit, r_summ, done, kind, cons, row[4], row[5])
+        keys[pk] = key
+        if old_keys.get(pk) == key:  # same answer from the same inputs: same dates
+            values[pk] = old_values[pk]
+            continue
         milestone = kind == ItemKind.MILESTONE
         # A zero-length item shows on the day whose work it follows (Friday 17:00, not Monday
         # 08:00: the same working minute), except at the project start, which nothing precedes.
@@ -354,15 +443,15 @@ def _recompute(
             start, finish = es, ef
         if finish < start:  # zero-length work lands at the end of the previous day
             start = finish
-        done = rollup.get(pk, pct)
         if r_summ and done == 100:
             r_crit = False  # like a complete task (cpm rule 12): nothing left to drive the finish
         new = (start, finish, es, ef, ls, lf, r_tf, r_ff, r_crit, done)
-        old = (*row[13:], pct)
+        values[pk] = new
+        old = old_values.get(pk)
         if new != old:
             changed.append((pk, *new))
             changed_ids.append(pk)
-            if milestone and finish != row[14]:
+            if milestone and (old is None or finish != old[1]):
                 milestone_moves.append((pk, finish))
     _bulk_write(changed)
     if milestone_moves:
@@ -378,16 +467,22 @@ def _recompute(
                 update_fields=["finish"],
             )
     project_finish = fd(result.project_finish)
-    _touch_schedule(schedule, project_finish)
+    stamp = _touch_schedule(schedule, project_finish)
+    if len(_LAST_RUNS) >= _LAST_RUNS_SIZE:
+        _LAST_RUNS.pop(next(iter(_LAST_RUNS)))
+    _LAST_RUNS[program.pk] = _LastRun(stamp, cal, structure, net, memo, keys, values)
     return RecomputeResult(changed_ids=changed_ids, project_finish=project_finish, items=len(rows))
 
 
-def _touch_schedule(schedule: Schedule, project_finish: dt.date | None) -> None:
+def _touch_schedule(schedule: Schedule, project_finish: dt.date | None) -> dt.datetime:
+    stamp = timezone.now()
     with bulk_writes_allowed():
         Schedule.objects.filter(pk=schedule.pk).update(
-            computed_at=timezone.now(), project_finish=project_finish
+            computed_at=stamp, project_finish=project_finish
         )
     schedule.project_finish = project_finish
+    schedule.computed_at = stamp
+    return stamp
 
 
 def engine_error(exc: cpm.ScheduleError, program: Program) -> ValidationError:

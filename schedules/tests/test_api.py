@@ -26,8 +26,8 @@ BASE = "/api/v1/programs/ERP/schedule/"
 D = dt.date
 OUTSIDE_CALENDAR = (
     "The plan cannot be scheduled: it would reach outside the working calendar (more than 12 "
-    "years from the project start, or no working days left). Check long durations, lags, "
-    "holidays and far-off dates."
+    "years after or 3 years before the project start, or no working days left). Check long "
+    "durations, lags, holidays and far-off dates."
 )
 
 
