@@ -8,6 +8,25 @@ from django.forms.utils import pretty_name
 from .versioning import StaleVersionError
 
 
+def apply_validation_error(form, exc, *, aliases: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on `form`: each field's errors on that field (or on the
+    field that stands for it, per `aliases`), anything else at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = (aliases or {}).get(field, field)
+            form.add_error(target if target in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def posted_version(request) -> int | None:
+    """The `version` a form carried (None, so no check, for a POST without one)."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
 class VersionedForm(forms.Form):
     """Carries the version the editor loaded, so a save based on a stale copy can be refused."""
 

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.audit import history_for_object
+from core.forms import apply_validation_error, posted_version
 from core.fragments import fragment_key
 from core.htmx import page_or_partial
 from core.permissions import Role, can_create_programs
@@ -31,22 +32,6 @@ from .forms import (
     WorkstreamInlineForm,
 )
 from .mixins import ProgramViewMixin, paginate
-
-
-def _apply_validation_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _posted_version(request) -> int | None:
-    """The `version` a confirm form carried (None, so no check, for a POST without one)."""
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
 
 
 class HomeView(LoginRequiredMixin, View):
@@ -98,7 +83,7 @@ class ProgramCreateView(LoginRequiredMixin, View):
             try:
                 program = services.program_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"Program {program.code} created. You are its manager.")
                 return redirect(program)
@@ -162,7 +147,7 @@ class ProgramEditView(ProgramViewMixin, TemplateView):
             except StaleVersionError as exc:
                 form.report_conflict(exc)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, "Program details saved.")
                 return redirect(self.program)
@@ -219,7 +204,7 @@ class WorkstreamCreateView(ProgramViewMixin, TemplateView):
                     actor=request.user, program=self.program, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"Workstream {workstream.key} {workstream.name} created.")
                 if request.htmx:
@@ -272,7 +257,7 @@ class WorkstreamEditView(ProgramViewMixin, TemplateView):
             except StaleVersionError as exc:
                 form.report_conflict(exc)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"{ws.key} saved.")
                 return redirect(ws)
@@ -323,7 +308,7 @@ class WorkstreamInlineEditView(ProgramViewMixin, TemplateView):
             except StaleVersionError as exc:
                 form.report_conflict(exc)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 return self._row(ws)
         # htmx swaps 4xx bodies only when told to; the row keeps the typed values either way.
@@ -343,7 +328,7 @@ class WorkstreamDeleteView(ProgramViewMixin, TemplateView):
         ws = selectors.workstream_get(program=self.program, key=key)
         try:
             services.workstream_delete(
-                actor=request.user, workstream=ws, expected_version=_posted_version(request)
+                actor=request.user, workstream=ws, expected_version=posted_version(request)
             )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Review it before deleting.")
@@ -390,7 +375,7 @@ class MemberAddView(ProgramViewMixin, TemplateView):
                     actor=request.user, program=self.program, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(
                     request,
@@ -467,7 +452,7 @@ class MemberRemoveView(ProgramViewMixin, TemplateView):
             services.membership_remove(
                 actor=request.user,
                 membership=membership,
-                expected_version=_posted_version(request),
+                expected_version=posted_version(request),
             )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Nothing was removed; review the member first.")

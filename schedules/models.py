@@ -279,6 +279,19 @@ class Item(ProgramOwnedModel):
         return self.kind in (ItemKind.MILESTONE, ItemKind.DELIVERABLE)
 
     @property
+    def effective_status(self) -> str:
+        """The status people see: a summary's follows the work below it."""
+        if self.kind != ItemKind.SUMMARY:
+            return self.status
+        if self.percent_complete == 100:
+            return ItemStatus.COMPLETE
+        return ItemStatus.IN_PROGRESS if self.percent_complete else ItemStatus.NOT_STARTED
+
+    @property
+    def effective_status_label(self) -> str:
+        return ItemStatus(self.effective_status).label
+
+    @property
     def duration_days(self) -> float:
         return self.duration_minutes / MINUTES_PER_DAY
 

@@ -416,43 +416,61 @@ def _recompute(
     changed = []
     changed_ids = []
     milestone_moves = []
+    # From the end of the outline, so that a summary comes after every item below it: its
+    # start shows as its earliest item's start (a milestone at Friday 17:00 and a task at
+    # Monday 08:00 are the same working minute, but not the same day to a reader).
+    firsts: dict[int, list[dt.date]] = {}  # summary id -> earliest (start, early start) below
     for row, r_es, r_ef, r_ls, r_lf, r_tf, r_ff, r_crit, r_summ in zip(
-        rows, col_es, col_ef, col_ls, col_lf, col_tf, col_ff, col_crit, col_summ, strict=True
-    ):
+        reversed(rows), reversed(col_es), reversed(col_ef), reversed(col_ls),
+        reversed(col_lf), reversed(col_tf), reversed(col_ff), reversed(col_crit),
+        reversed(col_summ), strict=True,
+    ):  # fmt: skip
         pk, kind, cons, pct = row[0], row[2], row[10], row[7]
         done = rollup.get(pk, pct)
         key = (r_es, r_ef, r_ls, r_lf, r_tf, r_ff, r_crit, r_summ, done, kind, cons, row[4], row[5])
         keys[pk] = key
-        if old_keys.get(pk) == key:  # same answer from the same inputs: same dates
-            values[pk] = old_values[pk]
-            continue
-        milestone = kind == ItemKind.MILESTONE
-        # A zero-length item shows on the day whose work it follows (Friday 17:00, not Monday
-        # 08:00: the same working minute), except at the project start, which nothing precedes.
-        es = (fd(r_es) if r_es > 0 else sd(r_es)) if milestone else sd(r_es)
-        ef = (fd(r_ef) if r_ef > 0 else sd(r_ef)) if milestone else fd(r_ef)
-        if milestone and row[4] and row[5] is not None:
-            # A manual milestone shows on its own date, as in MS Project, even at 08:00 (which
-            # on the working-minute axis is the previous working day's 17:00).
-            es = ef = row[5]
-        ls = (fd(r_ls) if r_ls > 0 else sd(r_ls)) if milestone else sd(r_ls)
-        lf = (fd(r_lf) if r_lf > 0 else sd(r_lf)) if milestone else fd(r_lf)
-        if cons == Constraint.ALAP and not r_summ:
-            start, finish = ls, lf
+        if not r_summ and old_keys.get(pk) == key:  # same answer, same inputs: same dates
+            new = values[pk] = old_values[pk]
         else:
-            start, finish = es, ef
-        if finish < start:  # zero-length work lands at the end of the previous day
-            start = finish
-        if r_summ and done == 100:
-            r_crit = False  # like a complete task (cpm rule 12): nothing left to drive the finish
-        new = (start, finish, es, ef, ls, lf, r_tf, r_ff, r_crit, done)
-        values[pk] = new
-        old = old_values.get(pk)
-        if new != old:
-            changed.append((pk, *new))
-            changed_ids.append(pk)
-            if milestone and (old is None or finish != old[1]):
-                milestone_moves.append((pk, finish))
+            milestone = kind == ItemKind.MILESTONE
+            # A zero-length item shows on the day whose work it follows (Friday 17:00, not
+            # Monday 08:00), except at the project start, which nothing precedes.
+            es = (fd(r_es) if r_es > 0 else sd(r_es)) if milestone else sd(r_es)
+            ef = (fd(r_ef) if r_ef > 0 else sd(r_ef)) if milestone else fd(r_ef)
+            if milestone and row[4] and row[5] is not None:
+                # A manual milestone shows on its own date, as in MS Project, even at 08:00
+                # (which on the working-minute axis is the previous working day's 17:00).
+                es = ef = row[5]
+            ls = (fd(r_ls) if r_ls > 0 else sd(r_ls)) if milestone else sd(r_ls)
+            lf = (fd(r_lf) if r_lf > 0 else sd(r_lf)) if milestone else fd(r_lf)
+            if cons == Constraint.ALAP and not r_summ:
+                start, finish = ls, lf
+            else:
+                start, finish = es, ef
+            if finish < start:  # zero-length work lands at the end of the previous day
+                start = finish
+            if r_summ:
+                if pk in firsts:  # a summary starts with its earliest item
+                    first_start, first_es = firsts.pop(pk)
+                    start, es = min(start, first_start), min(es, first_es)
+                if done == 100:
+                    r_crit = False  # like a complete task (cpm rule 12)
+            new = (start, finish, es, ef, ls, lf, r_tf, r_ff, r_crit, done)
+            values[pk] = new
+            old = old_values.get(pk)
+            if new != old:
+                changed.append((pk, *new))
+                changed_ids.append(pk)
+                if milestone and (old is None or finish != old[1]):
+                    milestone_moves.append((pk, finish))
+        parent = row[1]
+        if parent is not None:
+            seen = firsts.get(parent)
+            if seen is None:
+                firsts[parent] = [new[0], new[2]]
+            else:
+                seen[0] = min(seen[0], new[0])
+                seen[1] = min(seen[1], new[2])
     _bulk_write(changed)
     if milestone_moves:
         today = timezone.localdate()

@@ -43,8 +43,7 @@ from programs.mixins import ProgramViewMixin
 from programs.models import Workstream
 from programs.tests.factories import WorkstreamFactory, member
 from schedules import services as schedule_services
-from schedules.tests.factories import ItemFactory
-from schedules.tests.factories import link as schedule_link
+from schedules.models import Dependency, Holiday, Item
 from schedules.views import baselines as schedule_baselines
 from schedules.views import calendar as schedule_calendar
 from schedules.views import grid as schedule_grid
@@ -189,16 +188,27 @@ def make_site(program, users_by_role) -> Site:
 
 
 def _schedule_rows(program, manager) -> dict[str, dict[str, str]]:
-    """A phase with a task, a milestone linked to it, a baseline and a holiday."""
-    phase = ItemFactory(program=program, name="Build", actor=manager)
-    task = ItemFactory(program=program, name="Configure", parent=phase, actor=manager)
-    milestone = ItemFactory(program=program, name="Go-live", kind="milestone", actor=manager)
-    dependency = schedule_link(task, milestone, actor=manager)
-    baseline = schedule_services.baseline_create(actor=manager, program=program, name="Original")
-    holiday = schedule_services.holiday_create(
-        actor=manager, program=program, name="Bank holiday", start=dt.date(2026, 5, 25),
-        finish=dt.date(2026, 5, 25),
+    """A phase with a task, a milestone linked to it, a baseline and a holiday.
+
+    Written directly and scheduled once: every test of the walk builds them, and the services
+    (tested on their own) would recompute after each row.
+    """
+    phase = Item.objects.create(program=program, key="TSK-1", name="Build", position=0)
+    task = Item.objects.create(program=program, key="TSK-2", name="Configure", parent=phase)
+    milestone = Item.objects.create(
+        program=program, key="TSK-3", name="Go-live", kind="milestone", duration_minutes=0,
+        position=1,
     )  # fmt: skip
+    dependency = Dependency.objects.create(program=program, predecessor=task, successor=milestone)
+    schedule_services.renumber(program)
+    schedule_services.recompute(program)
+    baseline = schedule_services.baseline_create(actor=manager, program=program, name="Original")
+    holiday = Holiday.objects.create(
+        program=program,
+        name="Bank holiday",
+        start=dt.date(2026, 5, 25),
+        finish=dt.date(2026, 5, 25),
+    )
     feed_token = schedule_services.schedule_for(program).feed_token
     return {
         "item": {"key": milestone.key, "token": feed_token},

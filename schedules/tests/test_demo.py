@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from core.models import AuditEntry
 from programs.models import Program, ProgramMembership
@@ -30,9 +31,18 @@ pytestmark = pytest.mark.django_db
 STATUS_DATE = demo.DEMO_STATUS_DATE
 
 
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo seeded once for the module, inside a transaction rolled back at its end; each
+    test runs in a savepoint of it (pytest-django's `db`), so none sees another's changes."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def erp():
-    call_command("seed_demo", stdout=StringIO())
+def erp(seeded, db):
     return Program.objects.get(code="ERP")
 
 

@@ -113,3 +113,19 @@ def test_recompute_queries_do_not_grow_with_items(program, count_queries):
     for _ in range(3):
         link(first, ItemFactory(program=program))
     assert measure() == one
+
+
+def test_a_summary_opening_with_a_milestone_starts_on_the_milestone_day(program):
+    """Wednesday 17:00 and Thursday 08:00 are the same working minute; the phase whose first
+    item is a milestone at Wednesday 17:00 starts on Wednesday, as MS Project shows it."""
+    design = ItemFactory(program=program, name="Design", duration_minutes=days(3))
+    phase = ItemFactory(program=program, name="Build phase")
+    gate = ItemFactory(program=program, name="Design approved", kind="milestone", parent=phase)
+    build = ItemFactory(program=program, name="Build", parent=phase, duration_minutes=days(2))
+    link(design, gate)
+    link(gate, build)
+
+    rows = dict(Item.objects.values_list("name", "start"))
+    assert rows["Design approved"] == dt.date(2026, 1, 7)  # Wednesday
+    assert rows["Build"] == dt.date(2026, 1, 8)
+    assert rows["Build phase"] == dt.date(2026, 1, 7)

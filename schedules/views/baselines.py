@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import TemplateView
 
-from core.forms import VersionedForm
+from core.forms import VersionedForm, apply_validation_error, posted_version
 from core.htmx import page_or_partial, wants_partial
 from core.versioning import StaleVersionError
 from programs.mixins import ProgramViewMixin, paginate
@@ -27,21 +27,6 @@ from programs.models import Workstream
 from .. import services
 from ..models import Baseline, Item
 from ..selectors import baselines as selectors
-
-
-def _apply_validation_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _posted_version(request) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
 
 
 def _list_url(code: str) -> str:
@@ -125,7 +110,7 @@ class BaselineCreateView(ProgramViewMixin, TemplateView):
                     actor=request.user, program=self.program, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 current = " It is now the current baseline." if baseline.is_current else ""
                 messages.success(request, f"Baseline “{baseline.name}” saved.{current}")
@@ -148,7 +133,7 @@ class BaselineSetCurrentView(ProgramViewMixin, TemplateView):
         baseline = selectors.baseline_get(program=self.program, pk=pk)
         try:
             services.baseline_set_current(
-                actor=request.user, baseline=baseline, expected_version=_posted_version(request)
+                actor=request.user, baseline=baseline, expected_version=posted_version(request)
             )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Nothing changed; check the list and try again.")
@@ -172,7 +157,7 @@ class BaselineDeleteView(ProgramViewMixin, TemplateView):
         baseline = selectors.baseline_get(program=self.program, pk=pk)
         try:
             services.baseline_delete(
-                actor=request.user, baseline=baseline, expected_version=_posted_version(request)
+                actor=request.user, baseline=baseline, expected_version=posted_version(request)
             )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Nothing was deleted; review it first.")
@@ -306,7 +291,7 @@ class RemediationEditView(ProgramViewMixin, TemplateView):
                 form.report_conflict(exc)
                 return self._render(exc.current, form, status=409)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 if wants_partial(request):
                     return self._render(item)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from core.forms import VersionedForm
+from core.forms import VersionedForm, apply_validation_error, posted_version
 from core.htmx import page_or_partial
 from core.versioning import StaleVersionError
 from programs.mixins import ProgramViewMixin
@@ -29,21 +29,6 @@ from ..models import Holiday, Item, ItemKind, Schedule
 WEEKDAYS = [(str(i), pycal.day_name[i]) for i in range(7)]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONTHS_SHOWN = 3
-
-
-def _apply_validation_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _posted_version(request) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
 
 
 def _calendar_url(code: str) -> str:
@@ -310,7 +295,7 @@ class ScheduleSettingsView(ProgramViewMixin, TemplateView):
             except StaleVersionError as exc:
                 form.report_conflict(exc)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, "Calendar settings saved; the schedule was recomputed.")
                 return _done(request, code, "schedule-settings")
@@ -337,7 +322,7 @@ class HolidayCreateView(ProgramViewMixin, TemplateView):
                     actor=request.user, program=self.program, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"Holiday {holiday} added; the schedule was recomputed.")
                 return _done(request, code, "holidays")
@@ -377,7 +362,7 @@ class HolidayEditView(ProgramViewMixin, TemplateView):
             except StaleVersionError as exc:
                 form.report_conflict(exc)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"Holiday {holiday} saved; the schedule was recomputed.")
                 return _done(request, code, "holidays")
@@ -402,7 +387,7 @@ class HolidayDeleteView(ProgramViewMixin, TemplateView):
         holiday = holiday_get(program=self.program, pk=pk)
         try:
             services.holiday_delete(
-                actor=request.user, holiday=holiday, expected_version=_posted_version(request)
+                actor=request.user, holiday=holiday, expected_version=posted_version(request)
             )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Nothing was deleted; review it first.")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from core.audit import history_for_object
+from core.forms import apply_validation_error, posted_version
 from core.htmx import page_or_partial
 from core.versioning import StaleVersionError
 from programs.mixins import ProgramViewMixin, paginate
@@ -37,25 +38,13 @@ from ..selectors import grid as selectors
 
 GRID_TEMPLATE = "schedules/grid.html"
 GRID_PAGE_SIZE = 100
+
+
+def _show_error(form, exc) -> None:
+    apply_validation_error(form, exc, aliases={"duration_minutes": "duration_days"})
+
+
 FILTER_KEYS = ("q", "workstream", "owner", "status", "kind", "critical", "late")
-
-
-def _apply_validation_error(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            if field == "duration_minutes" and "duration_days" in form.fields:
-                target = "duration_days"
-            form.add_error(target, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _posted_version(request) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
 
 
 def _editable_item(view, key: str):
@@ -191,7 +180,7 @@ class ItemCreateView(ProgramViewMixin, TemplateView):
                     actor=request.user, program=self.program, **form.service_kwargs()
                 )
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                _show_error(form, exc)
             else:
                 messages.success(request, f"{item.key} {item.name} created at WBS {item.wbs}.")
                 # A query, not a #fragment: htmx's redirect to the same page plus a fragment
@@ -235,7 +224,11 @@ class ItemDetailView(ProgramViewMixin, TemplateView):
             below=selectors.descendant_count(item=item),
             history=history_for_object(item).order_by("-id")[:8],
             today=timezone.localdate(),
-            duration_days=minutes_to_days(item.duration_minutes),
+            duration_days=(
+                calendar.working_days(item.start, item.finish)  # a summary spans its items
+                if item.kind == "summary" and item.start and item.finish
+                else minutes_to_days(item.duration_minutes)
+            ),
             free_float_days=(
                 None
                 if item.free_float_minutes is None
@@ -281,7 +274,7 @@ class ItemEditView(ProgramViewMixin, TemplateView):
             except StaleVersionError as exc:
                 form.report_conflict(exc)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                _show_error(form, exc)
             else:
                 messages.success(request, f"{item.key} saved.")
                 return redirect(item)
@@ -341,7 +334,7 @@ class ItemInlineView(GridContextMixin, ProgramViewMixin, TemplateView):
             except StaleVersionError as exc:
                 form.report_conflict(exc)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                _show_error(form, exc)
             else:
                 item = selectors.item_get(program=self.program, key=key)
                 return self._row(item, saved=True)
@@ -423,7 +416,7 @@ class ItemDeleteView(ProgramViewMixin, TemplateView):
         item = selectors.item_get(program=self.program, key=key)
         try:
             count = services.item_delete(
-                actor=request.user, item=item, expected_version=_posted_version(request)
+                actor=request.user, item=item, expected_version=posted_version(request)
             )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Nothing was deleted; review it first.")
@@ -452,7 +445,7 @@ class ItemSignoffView(ProgramViewMixin, TemplateView):
         if request.POST.get("action") == "revoke":
             try:
                 services.item_signoff_revoke(
-                    actor=request.user, item=item, expected_version=_posted_version(request)
+                    actor=request.user, item=item, expected_version=posted_version(request)
                 )
             except StaleVersionError as exc:
                 messages.error(request, f"{exc} The sign-off was not revoked; review it first.")
@@ -476,7 +469,7 @@ class ItemSignoffView(ProgramViewMixin, TemplateView):
                 if hasattr(exc, "error_dict") and "acceptance_evidence" in exc.error_dict:
                     form.add_error("evidence", exc.error_dict["acceptance_evidence"])
                 else:
-                    _apply_validation_error(form, exc)
+                    _show_error(form, exc)
             else:
                 messages.success(request, f"{item.key} signed off.")
                 return redirect(item)
@@ -512,7 +505,7 @@ class LinkCreateView(ProgramViewMixin, TemplateView):
                     actor=request.user, program=self.program, **form.service_kwargs()
                 )
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                _show_error(form, exc)
             else:
                 messages.success(request, f"Link {link} added.")
                 url = item.get_absolute_url() + "#links"
@@ -561,7 +554,7 @@ class LinkEditView(ProgramViewMixin, TemplateView):
             except StaleVersionError as exc:
                 form.report_conflict(exc)
             except ValidationError as exc:
-                _apply_validation_error(form, exc)
+                _show_error(form, exc)
             else:
                 messages.success(request, f"Link {link} saved.")
                 url = item.get_absolute_url() + "#links"
@@ -588,7 +581,7 @@ class LinkDeleteView(ProgramViewMixin, TemplateView):
         item = self._item(link)
         try:
             services.dependency_delete(
-                actor=request.user, dependency=link, expected_version=_posted_version(request)
+                actor=request.user, dependency=link, expected_version=posted_version(request)
             )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Nothing was deleted; review the link first.")
