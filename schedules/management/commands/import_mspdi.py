@@ -41,8 +41,12 @@ class Command(BaseCommand):
         try:
             result = import_mspdi(target, data, user, replace=replace, filename=path.name)
         except MspdiImportError as exc:
+            messages = [
+                m.replace("Import with “replace the current schedule”", "Run again with --replace")
+                for m in exc.messages
+            ]
             raise CommandError(
-                f"{path.name} was not imported:\n" + "\n".join(f"  - {m}" for m in exc.messages)
+                f"{path.name} was not imported:\n" + "\n".join(f"  - {m}" for m in messages)
             ) from exc
         for warning in result.warnings:
             self.stderr.write(self.style.WARNING(f"warning: {warning}"))
