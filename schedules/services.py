@@ -644,8 +644,7 @@ def _translate_dates(item: Item, changes: dict[str, Any], cal: ProgramCalendar) 
                 {"finish": "There is no working day between the start and the finish."}
             )
         changes["duration_minutes"] = days * MINUTES_PER_DAY
-    elif start is not None and item.finish and item.start:
-        pass  # a move keeps the duration
+    # (a start alone moves the item and keeps its duration)
     if item.manual or changes.get("manual"):
         changes["manual_start"] = new_start
         changes["manual_finish"] = finish or cal.finish_date(
