@@ -16,9 +16,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from core.audit import audit_create, audit_delete
+from core.audit import audit_create, audit_delete, audit_update, snapshot
 from core.audit_guard import bulk_writes_allowed
 from core.keys import allocate_key
 from core.versioning import apply_changes, lock_current
@@ -815,7 +816,7 @@ def item_move(
     current.refresh_from_db()
     current.version += 1
     current.save(update_fields=["version", "updated_at"])
-    _audit_move(actor, current, item)
+    audit_update(actor=actor, instance=current, before=snapshot(item))
     recompute(program, schedule=schedule)
     current.refresh_from_db()
     return current
@@ -829,13 +830,6 @@ def _links_between_lines(program: Program, moving_id: int, parent: Item) -> bool
         Dependency.objects.filter(predecessor_id__in=subtree, successor_id__in=above).exists()
         or Dependency.objects.filter(predecessor_id__in=above, successor_id__in=subtree).exists()
     )
-
-
-def _audit_move(actor, current: Item, before: Item) -> None:
-    from core.audit import audit_update, snapshot
-
-    snap = snapshot(before)
-    audit_update(actor=actor, instance=current, before=snap)
 
 
 @transaction.atomic
@@ -889,7 +883,7 @@ def item_delete(*, actor, item: Item, expected_version: int | None) -> int:
     doomed = _descendant_ids(program, current.pk) | {current.pk}
     links = list(
         Dependency.objects.filter(program=program)
-        .filter(models_q_any(doomed))
+        .filter(Q(predecessor_id__in=doomed) | Q(successor_id__in=doomed))
         .select_related("predecessor", "successor")
     )
     for link in links:
@@ -905,12 +899,6 @@ def item_delete(*, actor, item: Item, expected_version: int | None) -> int:
     renumber(program)
     recompute(program, schedule=schedule)
     return len(items)
-
-
-def models_q_any(ids: set[int]):
-    from django.db.models import Q
-
-    return Q(predecessor_id__in=ids) | Q(successor_id__in=ids)
 
 
 @transaction.atomic
