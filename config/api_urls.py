@@ -8,6 +8,8 @@ v1 = [
     path("", include("core.api.urls")),
     path("", include("programs.api.urls")),
     path("", include("schedules.api.urls")),
+    path("", include("risks.api.urls")),
+    path("", include("governance.api.urls")),
 ]
 
 urlpatterns = [

@@ -50,6 +50,28 @@ MATRIX: dict[str, frozenset[Role]] = {
     "schedule.import": frozenset({M}),
     "schedule.signoff": frozenset({M, EX}),
     "schedule.settings": frozenset({M}),
+    # risks (the RAID log): everyone inside raises and updates; contributors only what they own
+    # (a service rule); the program manager deletes and imports
+    "raid.view": INTERNAL,
+    "raid.add": frozenset({M, CO, CT}),
+    "raid.change": frozenset({M, CO, CT}),
+    "raid.delete": frozenset({M}),
+    "raid.import": frozenset({M, CO}),
+    "raid.settings": frozenset({M}),
+    # governance: change requests (approval itself is decided by the program's approval rules:
+    # the sponsor or the program manager), decisions, RACI, compliance
+    "change.view": INTERNAL,
+    "change.add": frozenset({M, CO, CT}),
+    "change.change": frozenset({M, CO}),
+    "change.approve": frozenset({M, EX}),
+    "change.settings": frozenset({M}),
+    "decision.view": INTERNAL,
+    "decision.change": frozenset({M, CO}),
+    "raci.view": INTERNAL,
+    "raci.change": frozenset({M, CO}),
+    "compliance.view": INTERNAL,
+    "compliance.change": frozenset({M, CO}),
+    "compliance.evidence": frozenset({M, CO, CT}),
 }
 
 ACTIONS = tuple(MATRIX)

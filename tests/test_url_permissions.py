@@ -19,6 +19,7 @@ A view that declares nothing makes the test fail with its route, so a new view c
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,18 +149,44 @@ class Site:
     target: Any  # a membership that views with <pk>/<id> act on
     url_values: dict[str, str]
     schedule_values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # route segment ("raid/") -> that app's rows, from its tests/url_walk.py (see URL_WALK_APPS)
+    app_values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     def values_for(self, endpoint: Endpoint) -> dict[str, str]:
-        """Parameters for `endpoint`: schedule routes act on schedule rows, the rest on the
-        workstream and the membership."""
+        """Parameters for `endpoint`: schedule routes act on schedule rows, the routes of an app
+        with a url_walk module on its rows, the rest on the workstream and the membership."""
         route = endpoint.route
-        if "schedule/" not in route or not self.schedule_values:
-            return self.url_values
-        values = {**self.url_values, **self.schedule_values["item"]}
-        for segment, rows in self.schedule_values.items():
-            if f"{segment}/<int:" in route:
-                values.update(rows)
-        return values
+        rows_by_segment = {"schedule/": self.schedule_values, **self.app_values}
+        for route_segment, rows in rows_by_segment.items():
+            if route_segment not in route or not rows:
+                continue
+            values = {**self.url_values, **rows.get("item", {})}
+            for segment, segment_values in rows.items():
+                if f"{segment}/<int:" in route or f"{segment}/<str:" in route:
+                    values.update(segment_values)
+            return values
+        return self.url_values
+
+
+# Apps whose routes act on their own rows provide `<app>/tests/url_walk.py` with:
+#   ROUTE_SEGMENT = "raid/"        routes containing it take that app's values;
+#   rows(program, manager) -> {"item": default kwargs, "<segment>": kwargs for routes holding
+#                              "<segment>/<int:" or "<segment>/<str:"};
+#   ALLOWED_GET / ALLOWED_POST: {view class: lambda site: (status, location or None)} for what an
+#                              allowed caller gets where it is not a 200 page.
+# A listed app without the module yet is skipped (its routes then use the workstream's values).
+URL_WALK_APPS = ("risks", "governance")
+
+
+def _url_walk_modules():
+    modules = []
+    for app in URL_WALK_APPS:
+        try:
+            modules.append(importlib.import_module(f"{app}.tests.url_walk"))
+        except ModuleNotFoundError as error:
+            if error.name != f"{app}.tests.url_walk":
+                raise
+    return modules
 
 
 def make_site(program, users_by_role) -> Site:
@@ -184,7 +211,10 @@ def make_site(program, users_by_role) -> Site:
         "url": "no-such-admin-page/",
         "format": "json",
     }
-    return Site(program, users, workstream, target, values, _schedule_rows(program, manager))
+    app_values = {m.ROUTE_SEGMENT: m.rows(program, manager) for m in _url_walk_modules()}
+    return Site(
+        program, users, workstream, target, values, _schedule_rows(program, manager), app_values
+    )
 
 
 def _schedule_rows(program, manager) -> dict[str, dict[str, str]]:
@@ -344,6 +374,19 @@ ALLOWED_POST: dict[Any, Any] = {
     core_views.ApiTokenRegenerateView: lambda s: Expect(302, reverse("profile")),
     core_views.LogoutView: lambda s: Expect(302, reverse("login")),
 }
+
+
+def _app_expectations(table: str) -> dict[Any, Any]:
+    """The url_walk modules' (status, location) answers, as Expects."""
+    merged = {}
+    for module in _url_walk_modules():
+        for view, answer in getattr(module, table, {}).items():
+            merged[view] = lambda s, answer=answer: Expect(*answer(s))
+    return merged
+
+
+ALLOWED_GET.update(_app_expectations("ALLOWED_GET"))
+ALLOWED_POST.update(_app_expectations("ALLOWED_POST"))
 API_ALLOWED_POST = {"TokenObtainView": Expect(400, None, "no credentials given")}
 
 

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "core",
     "programs",
     "schedules",
+    "risks",
+    "governance",
 ]
 
 MIDDLEWARE = [
