@@ -14,8 +14,10 @@ from django.db import transaction
 
 from core.models import User
 from core.permissions import Role
+from governance import demo as governance_demo
 from programs import services
 from programs.models import Program, ProgramMembership, Workstream
+from risks import demo as risks_demo
 from schedules import demo
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential, printed by the run script
@@ -74,6 +76,7 @@ class Command(BaseCommand):
         users = self._users()
         created = self._erp(users) + self._crm(users)
         self._plans()
+        self._domains()
         items = 40 * workstreams if items is None else items
         for n in range(1, scale + 1):
             created += self._scale_program(n, users, workstreams, members, items)
@@ -113,6 +116,17 @@ class Command(BaseCommand):
                     f"{counts['forecast_snapshots']} forecast snapshots "
                     f"({time.perf_counter() - started:.1f} s)."
                 )
+
+    def _domains(self) -> None:
+        """Each domain app's demo data for the demo programs, after the plans it links to. Each
+        `build_demo(program)` builds once and returns its counts, or None when already there."""
+        for app, builder in [("RAID log", risks_demo), ("Governance", governance_demo)]:
+            for code in ("ERP", "CRM"):
+                program = Program.objects.filter(code=code).first()
+                counts = builder.build_demo(program) if program else None
+                if counts:
+                    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+                    self.stdout.write(f"{code} {app}: {summary}.")
 
     @transaction.atomic
     def _erp(self, users) -> int:
