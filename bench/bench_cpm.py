@@ -22,6 +22,9 @@ N_TASKS = 10_000
 N_LINKS = 30_000
 TARGET_FULL_MS = 40.0
 TARGET_RATIO = 0.5
+# The issue's reference point, measured on the machine its limits were set on: a plain-Python
+# critical-path pass over 10,000 tasks and 30,000 links takes about 11 ms there.
+REFERENCE_PLAIN_PASS_MS = 11.0
 
 
 def build(seed: int, *, fs_only: bool) -> tuple[list[Task], list[Link]]:
@@ -81,6 +84,44 @@ def networkx_cpm(tasks: list[Task], links: list[Link]) -> int:
     return pf
 
 
+def plain_passes(tasks: list[Task], links: list[Link]):
+    """The textbook pass the issue's reference point describes: FS links, adjacency lists and a
+    topological order built beforehand (not timed), forward and backward pass, total float."""
+    n = len(tasks)
+    pos = {t.id: i for i, t in enumerate(tasks)}
+    dur = [t.duration for t in tasks]
+    preds: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    succs: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for lk in links:
+        preds[pos[lk.succ]].append((pos[lk.pred], lk.lag))
+        succs[pos[lk.pred]].append((pos[lk.succ], lk.lag))
+    order = list(range(n))  # build() links lower to higher index: already topological
+
+    def run() -> list[int]:
+        es = [0] * n
+        ef = [0] * n
+        for v in order:
+            s = 0
+            for u, lag in preds[v]:
+                c = ef[u] + lag
+                if c > s:
+                    s = c
+            es[v] = s
+            ef[v] = s + dur[v]
+        pf = max(ef)
+        ls = [0] * n
+        for v in reversed(order):
+            f = pf
+            for w, lag in succs[v]:
+                c = ls[w] - lag
+                if c < f:
+                    f = c
+            ls[v] = f - dur[v]
+        return [a - b for a, b in zip(ls, es, strict=True)]
+
+    return run
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
@@ -101,6 +142,10 @@ def main() -> None:
     # same answer, or the comparison means nothing
     assert Network(fs_tasks, fs_links).run().project_finish == networkx_cpm(fs_tasks, fs_links)
     ratio = ours_fs_ms / nx_ms
+    plain_ms = best_ms(plain_passes(fs_tasks, fs_links), args.repeat)
+    # how much slower this machine is than the one the issue's limits were measured on
+    machine_factor = plain_ms / REFERENCE_PLAIN_PASS_MS
+    passes_scaled_ms = passes_ms / machine_factor
 
     rows = [
         ("all four link types, lags, 3% constraints: compile (index, topo order)", compile_ms),
@@ -109,12 +154,18 @@ def main() -> None:
         ("FS only: forward + backward pass", ours_fs_passes_ms),
         ("FS only: compile + passes (ours)", ours_fs_ms),
         ("FS only: networkx graph build + passes", nx_ms),
+        ("FS only: plain-Python textbook passes (the issue's 11 ms reference)", plain_ms),
     ]
     print(f"CPM engine, {N_TASKS:,} tasks / {N_LINKS:,} links, best of {args.repeat}")
     for name, ms in rows:
         print(f"  {name:<72} {ms:8.2f} ms")
     print(f"  ratio ours / networkx (FS, build + passes)  {ratio:.2f}  (target <= {TARGET_RATIO})")
-    print(f"  passes within {TARGET_FULL_MS:.0f} ms: {passes_ms <= TARGET_FULL_MS}")
+    print(
+        f"  machine factor (plain pass here / {REFERENCE_PLAIN_PASS_MS:.0f} ms there) "
+        f"{machine_factor:.2f}; mixed passes scaled to the issue's machine "
+        f"{passes_scaled_ms:.1f} ms (target <= {TARGET_FULL_MS:.0f})"
+    )
+    print(f"  passes within {TARGET_FULL_MS:.0f} ms on this machine: {passes_ms <= TARGET_FULL_MS}")
     print(
         json.dumps(
             {
@@ -129,8 +180,12 @@ def main() -> None:
                     "fs_passes_ms": round(ours_fs_passes_ms, 2),
                     "fs_compile_and_passes_ms": round(ours_fs_ms, 2),
                     "networkx_fs_ms": round(nx_ms, 2),
+                    "plain_pass_fs_ms": round(plain_ms, 2),
+                    "machine_factor": round(machine_factor, 2),
+                    "passes_scaled_ms": round(passes_scaled_ms, 2),
                     "ratio_to_networkx": round(ratio, 3),
                     "meets_passes_target": passes_ms <= TARGET_FULL_MS,
+                    "meets_passes_target_scaled": passes_scaled_ms <= TARGET_FULL_MS,
                     "meets_ratio_target": ratio <= TARGET_RATIO,
                 },
             }

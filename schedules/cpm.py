@@ -60,8 +60,9 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
-from itertools import repeat
-from operator import add, and_, attrgetter, eq, le, mul, neg, not_, sub
+from itertools import compress, repeat
+from operator import add, and_, attrgetter, eq, is_not, le, mul, neg, not_, setitem, sub
+from operator import lt as _less
 
 __all__ = [
     "ConstraintType",
@@ -91,6 +92,12 @@ _get_succ = attrgetter("succ")
 _get_type = attrgetter("type")
 _get_lag = attrgetter("lag")
 _get_pct = attrgetter("lag_percent")
+_get_actual_start = attrgetter("actual_start")
+_get_actual_finish = attrgetter("actual_finish")
+_get_percent = attrgetter("percent_complete")
+_get_manual = attrgetter("manual")
+_get_constraint = attrgetter("constraint")
+_get_deadline = attrgetter("deadline")
 
 
 _consume = deque(maxlen=0).extend  # runs an iterator to its end at C speed
@@ -110,6 +117,12 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _any_complete(tasks: Sequence[Task]) -> bool:
+    return any(map(is_not, map(_get_actual_finish, tasks), repeat(None))) or (
+        max(map(_get_percent, tasks), default=0) >= 100
+    )
 
 
 class ScheduleError(ValueError):
@@ -351,7 +364,7 @@ class Network:
                     children[p].append(i)
         self.parent_idx = parent_idx
         self.children = children
-        is_summary = [bool(c) for c in children]
+        is_summary = list(map(bool, children))
         self.is_summary = is_summary
         dur = [0 if summ else d for summ, d in zip(is_summary, durations, strict=True)]
         self.dur = dur
@@ -533,6 +546,24 @@ class Network:
 
         # Kahn's topological order. Without summaries the successor lists are not built:
         # bout_keys[v] holds 2 * w + flag for each successor w, in the same (link) order.
+        # Most plans list predecessors before successors: when every link runs forward in
+        # task order (one C-level pass over the columns) that order is topological already.
+        if nn == n and all(map(_less, lp, ls_)):
+            order = list(range(nn))
+        else:
+            order = self._kahn(nn, n, indeg, succ_nodes, bout_keys)
+        self.order = order
+        self.summary_gates = [(i, gate_of[i]) for i in range(n) if is_summary[i]]
+        self.real_keys = (lp, src_keys, dst_keys, ll)
+        self.any_complete = _any_complete(tasks)
+        self._static: tuple | None = None
+        rank = [0] * nn
+        _consume(map(setitem, repeat(rank), order, range(nn)))
+        self.topo_rank = rank
+
+    def _kahn(
+        self, nn: int, n: int, indeg: list[int], succ_nodes: list, bout_keys: list
+    ) -> list[int]:
         succ_lists, shift = (succ_nodes, 0) if nn > n else (bout_keys, 1)
         order = [v for v in range(nn) if indeg[v] == 0]
         deg = indeg[:]
@@ -548,17 +579,14 @@ class Network:
         if len(order) < nn:
             succ = [[k >> shift for k in keys] for keys in succ_lists]
             raise CycleError(self._find_cycle(succ, deg))
-        self.order = order
-        self.summary_gates = [(i, gate_of[i]) for i in range(n) if is_summary[i]]
-        self.real_keys = (lp, src_keys, dst_keys, ll)
-        self.any_complete = any(
-            t.actual_finish is not None or t.percent_complete >= 100 for t in tasks
-        )
-        self._static: tuple | None = None
-        rank = [0] * nn
-        for k, v in enumerate(order):
-            rank[v] = k
-        self.topo_rank = rank
+        return order
+
+    def replace_tasks(self, tasks: Sequence[Task]) -> None:
+        """New task inputs for the same structure (ids, outline, durations and links unchanged):
+        constraints, progress and manual dates are read at run time."""
+        self.tasks = list(tasks)
+        self._static = None
+        self.any_complete = _any_complete(self.tasks)
 
     def _explain_bad_link(self, links: list[Link]) -> None:
         """Raise the precise error for the first bad link."""
@@ -621,7 +649,8 @@ class Network:
         started = [False] * n
         complete = [False] * n
         manual_like = [False] * n
-        for i, t in enumerate(tasks):
+        for i in self._maybe_special(status_date):
+            t = tasks[i]
             if is_summary[i]:
                 kind[i] = 2
                 if t.manual and t.manual_start is not None:
@@ -660,6 +689,30 @@ class Network:
         for v in range(n, nn):
             kind[v] = 3
         return kind, fixed_es, fixed_ef, started, complete, manual_like
+
+    def _maybe_special(self, status_date: int | None) -> Iterable[int]:
+        """The tasks `_classify` must look at: every task under a status date, otherwise the
+        summaries and the tasks with progress, a constraint, a deadline or the manual flag —
+        found column by column at C speed (a large plan has few of them)."""
+        tasks = self.tasks
+        n = len(tasks)
+        if status_date is not None:
+            return range(n)
+        special = {i for i, g in self.summary_gates}
+        for getter, default in (
+            (_get_actual_finish, None),
+            (_get_actual_start, None),
+            (_get_deadline, None),
+            (_get_manual, False),
+            (_get_constraint, ConstraintType.ASAP),
+        ):
+            column = list(map(getter, tasks))
+            if column.count(default) < n:
+                special.update(i for i, value in enumerate(column) if value != default)
+        percents = list(map(_get_percent, tasks))
+        if max(percents, default=0) >= 100:
+            special.update(i for i, value in enumerate(percents) if value >= 100)
+        return sorted(special)
 
     @staticmethod
     def _progress_idx(started: list[bool], complete: list[bool]) -> list[int]:
@@ -764,10 +817,10 @@ class Network:
                 x[2 * v] = es
                 x[2 * v + 1] = es + d
 
-        pf = 0
-        for i in range(n):
-            if not is_summary[i] and x[2 * i + 1] > pf:
-                pf = x[2 * i + 1]
+        # the project finish: the latest finish of a task that is not a summary
+        finishes = x[1 : 2 * n : 2]
+        pf = max(compress(finishes, map(not_, is_summary)) if nn > n else finishes, default=0)
+        pf = max(pf, 0)
 
         # ---- backward pass ----
         bout_keys, bout_adj = self.bout_keys, self.bout_adj
@@ -858,17 +911,23 @@ class Network:
             ls_list[i] = y[2 * g]
             lf_list[i] = y[2 * g + 1]
         ts_list = list(map(min, map(sub, ls_list, es_list), map(sub, lf_list, ef_list)))
-        for i in self._progress_idx(started, complete):
+        progress = self._progress_idx(started, complete) if any(started) or any(complete) else ()
+        for i in progress:
             ts_list[i] = 0 if complete[i] else lf_list[i] - ef_list[i]
-        fs_list = ts_list[:]
+        # free slack: the least of the total slack and each outgoing link's slack, with one
+        # bucket per task (seeded with its total slack) filled and reduced at C speed
         r_p, r_skey, r_dkey, r_lag = self.real_keys
         slacks = map(sub, map(sub, map(xg, r_dkey), r_lag), map(xg, r_skey))
-        for p, sl in zip(r_p, slacks, strict=True):
-            if sl < fs_list[p]:
-                fs_list[p] = sl
+        buckets = list(map(list, zip(ts_list)))
+        _scatter(buckets, r_p, slacks)
+        fs_list = list(map(min, buckets))
         lim = critical_slack_limit
-        critical = [ts <= lim for ts in ts_list]
-        fs_out = [max(fs, 0) if ts >= 0 else fs for fs, ts in zip(fs_list, ts_list, strict=True)]
+        critical = list(map(le, ts_list, repeat(lim)))
+        if min(ts_list, default=0) >= 0:
+            fs_out = list(map(max, fs_list, repeat(0)))
+        else:
+            pairs = zip(fs_list, ts_list, strict=True)
+            fs_out = [max(fs, 0) if ts >= 0 else fs for fs, ts in pairs]
         if self.any_complete:
             for i in range(n):
                 if complete[i]:

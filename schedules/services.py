@@ -360,11 +360,7 @@ def _network_for(rows: list[tuple], links: list[tuple], cal, last):
     )  # fmt: skip
     if last is not None and last.structure == structure:
         net = last.network
-        net.tasks = tasks  # constraints, progress and manual dates are read at run time
-        net._static = None
-        net.any_complete = any(
-            t.actual_finish is not None or t.percent_complete >= 100 for t in tasks
-        )
+        net.replace_tasks(tasks)
     else:
         types = _LINK_TYPES
         cpm_links = [

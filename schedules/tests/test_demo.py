@@ -274,18 +274,27 @@ def test_erp_plan_is_audited(erp):
     items = items_of(erp)
     created = set(
         AuditEntry.objects.filter(
-            program_id=erp.pk, action="create", content_type__model="item"
+            program_id=erp.pk,
+            action="create",
+            content_type__app_label="schedules",
+            content_type__model="item",
         ).values_list("object_id", flat=True)
     )
     assert created == {str(pk) for pk in items.values_list("pk", flat=True)}
     link_entries = AuditEntry.objects.filter(
-        program_id=erp.pk, action="create", content_type__model="dependency"
+        program_id=erp.pk,
+        action="create",
+        content_type__app_label="schedules",
+        content_type__model="dependency",
     )
     assert link_entries.count() == Dependency.objects.filter(program=erp).count()
     # progress was reported by the owners, the re-plan edits and sign-offs are in the trail
     sit1 = by_name(erp, "System integration test, cycle 1")
     updates = AuditEntry.objects.filter(
-        content_type__model="item", object_id=str(sit1.pk), action="update"
+        content_type__app_label="schedules",
+        content_type__model="item",
+        object_id=str(sit1.pk),
+        action="update",
     ).order_by("id")
     assert [e.actor_id for e in updates][-1] == sit1.owner_id
     assert updates.last().changes["percent_complete"] == [0, 65]
@@ -356,7 +365,9 @@ def test_build_scaled_schedule_makes_the_requested_counts():
     assert dict(items.values_list("pk", "wbs")) == wbs_before
     assert items.exclude(workstream=None).count() > 250
     # audited like any creation
-    audited = AuditEntry.objects.filter(program_id=program.pk, content_type__model="item")
+    audited = AuditEntry.objects.filter(
+        program_id=program.pk, content_type__app_label="schedules", content_type__model="item"
+    )
     assert audited.count() == 300
 
 
