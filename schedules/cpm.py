@@ -649,7 +649,7 @@ class Network:
         started = [False] * n
         complete = [False] * n
         manual_like = [False] * n
-        for i in self._maybe_special(status_date):
+        for i in self._maybe_special():
             t = tasks[i]
             if is_summary[i]:
                 kind[i] = 2
@@ -680,24 +680,18 @@ class Network:
                 fixed_es[i] = t.manual_start
                 fixed_ef[i] = t.manual_start + dur[i]
                 kind[i] = 1
-            elif (
-                t.constraint != ConstraintType.ASAP
-                or t.deadline is not None
-                or status_date is not None
-            ):
+            elif t.constraint != ConstraintType.ASAP or t.deadline is not None:
                 kind[i] = 1
         for v in range(n, nn):
             kind[v] = 3
         return kind, fixed_es, fixed_ef, started, complete, manual_like
 
-    def _maybe_special(self, status_date: int | None) -> Iterable[int]:
-        """The tasks `_classify` must look at: every task under a status date, otherwise the
-        summaries and the tasks with progress, a constraint, a deadline or the manual flag —
-        found column by column at C speed (a large plan has few of them)."""
+    def _maybe_special(self) -> Iterable[int]:
+        """The tasks `_classify` must look at: the summaries and the tasks with progress, a
+        constraint, a deadline or the manual flag, found column by column at C speed (a large
+        plan has few of them). The status date's floor applies to plain tasks in the pass."""
         tasks = self.tasks
         n = len(tasks)
-        if status_date is not None:
-            return range(n)
         special = {i for i, g in self.summary_gates}
         for getter, default in (
             (_get_actual_finish, None),
@@ -743,12 +737,14 @@ class Network:
         fin_keys, fin_adj = self.fin_keys, self.fin_adj
         order = self.order
 
-        if status_date is None and self._static is not None:
-            kind, fixed_es, fixed_ef, started, complete, manual_like = self._static
+        if self._static is not None and self._static[0] == status_date:
+            kind, fixed_es, fixed_ef, started, complete, manual_like = self._static[1]
         else:
-            kind, fixed_es, fixed_ef, started, complete, manual_like = self._classify(status_date)
-            if status_date is None:
-                self._static = (kind, fixed_es, fixed_ef, started, complete, manual_like)
+            classified = self._classify(status_date)
+            self._static = (status_date, classified)
+            kind, fixed_es, fixed_ef, started, complete, manual_like = classified
+        # a task that has not started cannot start before the status date
+        floor = NEG if status_date is None else status_date
         children = self.children
         gate_fkeys, gate_fadj = self.gate_fkeys, self.gate_fadj
 
@@ -766,6 +762,8 @@ class Network:
                         es = 0
                 else:
                     es = 0
+                if es < floor:
+                    es = floor
                 x[2 * v] = es
                 x[2 * v + 1] = es + dur[v]
             elif k == 3:

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schedules.cpm import Link, LinkType, Task, schedule
+from schedules.cpm import ConstraintType, Link, LinkType, Task, schedule
 
 
 @st.composite
@@ -68,3 +68,32 @@ def test_shortening_a_non_critical_task_never_moves_the_finish(net, data):
     cut = data.draw(st.integers(1, victim.duration))
     shorter = [Task(t.id, t.duration - cut if t.id == victim.id else t.duration) for t in tasks]
     assert schedule(shorter, links).project_finish == res.project_finish
+
+
+@settings(max_examples=200, deadline=None)
+@given(networks(), st.integers(0, 20000), st.data())
+def test_status_date_acts_as_start_no_earlier_than_on_unstarted_tasks(net, status, data):
+    """Under a status date a task that has not started cannot start before it: the same answer
+    as giving every unstarted task a start-no-earlier-than constraint on that date (the engine
+    takes the fast path for plain tasks, the constraint path for the rest)."""
+    tasks, links = net
+    started = set(data.draw(st.lists(st.sampled_from([t.id for t in tasks]), max_size=3)))
+    for t in tasks:
+        if t.id in started:
+            t.actual_start = max(0, status - t.duration)
+            t.percent_complete = 50.0
+    res = schedule(tasks, links, status_date=status)
+    pinned = [
+        Task(
+            t.id,
+            t.duration,
+            constraint=t.constraint if t.id in started else ConstraintType.SNET,
+            constraint_date=t.constraint_date if t.id in started else status,
+            actual_start=t.actual_start,
+            percent_complete=t.percent_complete,
+        )
+        for t in tasks
+    ]
+    expected = schedule(pinned, links, status_date=status)
+    assert res.tasks == expected.tasks
+    assert all(res.tasks[t.id].early_start >= status for t in tasks if t.id not in started)
