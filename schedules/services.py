@@ -102,8 +102,11 @@ def schedule_for(program: Program) -> Schedule:
 
 def lock_schedule(program: Program) -> Schedule:
     """Serialise structural writes on one program (call inside the transaction)."""
-    schedule_for(program)
-    schedule = Schedule.objects.select_for_update().select_related("program").get(program=program)
+    locked = Schedule.objects.select_for_update(of=("self",)).select_related("program")
+    schedule = locked.filter(program=program).first()
+    if schedule is None:  # the first write of a program creates its schedule
+        schedule_for(program)
+        schedule = locked.get(program=program)
     return schedule
 
 
@@ -773,7 +776,9 @@ def item_update(*, actor, item: Item, expected_version: int | None, **changes: A
     changes = _translate_dates(current, changes, cal)
     changes = _progress_rules(current, changes)
     before = {name: getattr(current, name) for name in SCHEDULING_FIELDS}
-    updated = apply_changes(current, actor=actor, changes=changes, expected_version=None)
+    updated = apply_changes(
+        current, actor=actor, changes=changes, expected_version=None, locked=True
+    )
     if any(getattr(updated, name) != value for name, value in before.items()):
         recompute(program, schedule=schedule, cal=cal)
         updated.refresh_from_db()

@@ -274,3 +274,39 @@ def test_version_field_rejects_missing_and_non_positive_versions(erp):
         )
         assert not form.is_valid()
         assert list(form.errors) == ["version"], version
+
+
+def test_apply_changes_still_checks_a_constraint_that_ties_a_changed_field_to_another(erp, ada):
+    """Only what changed is validated again, but a constraint naming a changed field is checked
+    with the fields it ties it to: an end date moved before the unchanged start is refused."""
+    with pytest.raises(ValidationError) as exc_info:
+        apply_changes(
+            erp, actor=ada, changes={"end_date": erp.start_date.replace(year=2000)},
+            expected_version=erp.version,
+        )  # fmt: skip
+
+    assert "program_end_after_start" in str(exc_info.value) or "end" in str(exc_info.value)
+    erp.refresh_from_db()
+    assert erp.end_date.year != 2000
+    assert not AuditEntry.objects.filter(action="update", object_id=str(erp.pk)).exists()
+
+
+def test_apply_changes_reads_the_row_once_and_validates_only_what_changed(ws, ada, erp):
+    """One locking read brings the row's relations for the audit snapshot; unchanged foreign
+    keys are not looked up again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ws.lead = ada
+    ws.save(update_fields=["lead"])
+    with CaptureQueriesContext(connection) as queries:
+        apply_changes(ws, actor=ada, changes={"name": "Ledger"}, expected_version=1)
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    selects = [s for s in sql if s.startswith("SELECT")]
+    assert len([s for s in selects if "FOR UPDATE" in s]) == 1
+    # the new name is checked for uniqueness in the program; no foreign key is looked up again
+    assert [s for s in selects if s.startswith('SELECT 1 AS "a"')] == [
+        s for s in selects if s.startswith('SELECT 1 AS "a" FROM "programs_workstream"')
+    ]
+    assert not [s for s in selects if '"core_user"' in s and "FOR UPDATE" not in s]
