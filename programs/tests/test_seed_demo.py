@@ -87,7 +87,9 @@ def test_seed_demo_writes_the_audit_trail():
         model.objects.filter(program=erp).count() for model in (Item, Dependency, Holiday, Baseline)
     )
     assert schedule_rows > 300  # the demo plan (schedules/demo.py)
-    assert entries.filter(action="create").count() == 1 + members + workstreams + schedule_rows
+    # each domain app's demo checks its own trail (e.g. risks/tests/test_demo.py)
+    created = entries.filter(action="create", content_type__app_label__in=("programs", "schedules"))
+    assert created.count() == 1 + members + workstreams + schedule_rows
     assert entries.filter(action="update").exists()
 
 
