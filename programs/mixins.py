@@ -9,18 +9,59 @@ from core.permissions import MATRIX
 
 from .access import program_access_for_user
 
-# The program navigation: (label, icon, url name, action needed). Each domain adds its section here.
+# The program navigation: (label, icon, url name, action needed), or a group (label, icon,
+# [entries]) shown as a menu. Each domain adds its section here.
 PROGRAM_NAV = [
     ("Overview", "ti-layout-dashboard", "programs:program_home", "program.view"),
     ("Workstreams", "ti-git-branch", "programs:workstream_list", "workstream.view"),
-    ("WBS", "ti-list-tree", "schedules:grid", "schedule.view"),
-    ("Gantt", "ti-timeline", "schedules:gantt", "schedule.view"),
-    ("Milestones", "ti-flag", "schedules:milestones", "schedule.view"),
-    ("Baselines", "ti-git-compare", "schedules:baseline_list", "schedule.view"),
-    ("Calendar", "ti-calendar", "schedules:calendar", "schedule.view"),
+    (
+        "Schedule",
+        "ti-calendar-time",
+        [
+            ("WBS", "ti-list-tree", "schedules:grid", "schedule.view"),
+            ("Gantt", "ti-timeline", "schedules:gantt", "schedule.view"),
+            ("Milestones", "ti-flag", "schedules:milestones", "schedule.view"),
+            ("Baselines", "ti-git-compare", "schedules:baseline_list", "schedule.view"),
+            ("Calendar", "ti-calendar", "schedules:calendar", "schedule.view"),
+        ],
+    ),
+    ("RAID log", "ti-alert-triangle", "risks:raid_log", "raid.view"),
+    (
+        "Governance",
+        "ti-gavel",
+        [
+            ("Changes", "ti-arrows-exchange", "governance:change_list", "change.view"),
+            ("Decisions", "ti-gavel", "governance:decision_list", "decision.view"),
+            ("RACI", "ti-table", "governance:raci", "raci.view"),
+            ("Compliance", "ti-shield-check", "governance:compliance_list", "compliance.view"),
+        ],
+    ),
     ("Members", "ti-users", "programs:member_list", "membership.view"),
     ("Activity", "ti-history", "programs:activity", "activity.view"),
 ]
+
+
+def program_nav(access, active: str) -> list[dict]:
+    """The navigation `access` may see: entries it lacks the action for are left out, a group
+    with none left disappears, and the group holding the active page is marked active."""
+    nav = []
+    for entry in PROGRAM_NAV:
+        if isinstance(entry[2], list):
+            label, icon, children = entry
+            items = [
+                {"label": c[0], "icon": c[1], "url_name": c[2], "active": c[2] == active}
+                for c in children
+                if access.can(c[3])
+            ]
+            if items:
+                nav.append(
+                    {"label": label, "icon": icon, "children": items,
+                     "active": any(i["active"] for i in items)}
+                )  # fmt: skip
+        elif access.can(entry[3]):
+            label, icon, url, _action = entry
+            nav.append({"label": label, "icon": icon, "url_name": url, "active": url == active})
+    return nav
 
 
 class ProgramViewMixin(LoginRequiredMixin):
@@ -43,11 +84,7 @@ class ProgramViewMixin(LoginRequiredMixin):
         context.update(
             program=self.program,
             access=self.access,
-            program_nav=[
-                {"label": label, "icon": icon, "url_name": url, "active": url == self.nav_section}
-                for label, icon, url, action in PROGRAM_NAV
-                if self.access.can(action)
-            ],
+            program_nav=program_nav(self.access, self.nav_section),
         )
         context.update(kwargs)
         return context

@@ -10,6 +10,9 @@ CELERY_BROKER_URL = env.str(
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = VAR_DIR / "celery" / "queue"
+    # the transport needs its folders; make them so that any command can enqueue a task
+    for _folder in (_queue, VAR_DIR / "celery" / "control"):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
@@ -42,5 +45,24 @@ CELERY_BEAT_SCHEDULE = {
     "expire-old-login-attempts": {
         "task": "core.access_attempts_expire",
         "schedule": crontab(hour=3, minute=29),
+    },
+    # RAID log (risks/escalation.py): each run is idempotent, and sends nothing before 07:00 in
+    # a program's time zone, so hourly runs reach every time zone on its morning.
+    "raid-escalate-overdue": {
+        "task": "risks.raid_escalate_overdue",
+        "schedule": crontab(minute=5),
+    },
+    "raid-risk-review-reminders": {
+        "task": "risks.risk_review_remind",
+        "schedule": crontab(minute=35),
+    },
+    "raid-risk-snapshots": {  # one point per program and week; daily runs keep it current
+        "task": "risks.risk_snapshots_take",
+        "schedule": crontab(hour=22, minute=50),
+    },
+    # Compliance register (governance/tasks.py): review reminders and re-escalation, idempotent.
+    "compliance-reviews-and-escalations": {
+        "task": "governance.compliance_reviews_and_escalations",
+        "schedule": crontab(hour=6, minute=40),
     },
 }

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from core.exports import neutralise
 from programs.models import Program
 
 from ..models import MINUTES_PER_DAY, BaselineItem, Constraint, Item, ItemKind, ItemStatus
@@ -24,15 +25,9 @@ HEADER = [
     "duration_days", "percent_complete", "status", "constraint", "constraint_date", "deadline",
     "total_float_days", "critical", "baseline_start", "baseline_finish", "cost", "currency",
 ]  # fmt: skip
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _KIND = dict(ItemKind.choices)
 _STATUS = dict(ItemStatus.choices)
 _CONSTRAINT = dict(Constraint.choices)
-
-
-def neutralise(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def csv_filename(program: Program) -> str:
