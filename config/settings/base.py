@@ -224,6 +224,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "core.permissions.Role",
         "ItemStatusEnum": "schedules.models.ItemStatus",
+        "ItemKindEnum": "schedules.models.ItemKind",
+        "RaciColumnKindEnum": "governance.models.raci.RaciColumnKind",
+        "RaciRowKindEnum": "governance.models.raci.RaciRowKind",
+        "ObligationKindEnum": "governance.models.compliance.ObligationKind",
+        "ChangeStatusEnum": "governance.choices.ChangeStatus",
+        "ChangeKindEnum": "governance.choices.ChangeKind",
+        "DecisionStatusEnum": "governance.choices.DecisionStatus",
     },
 }
 
