@@ -269,8 +269,6 @@ def _check_row(
                 row.fields[name] = parse_amount(value)
             elif column.kind == "ref":
                 row.link = cell_text(value)
-            elif column.kind in ("party", "party_type"):
-                pass  # below, as pairs
         except BadValue as exc:
             message = str(exc)
             if name == "impact_cost" and re.fullmatch(r"[\d,.]+", cell_text(value) or "-"):
@@ -311,8 +309,6 @@ def _check_row(
                 continue
             for what, value in party.items():
                 row.fields[f"{side}_{what}"] = value
-    if row.fields.get("owner") is None and raid_type == RISK and "owner" not in values:
-        pass  # the service decides whether an owner is required
     return row if len(problems) == before else None
 
 
