@@ -10,6 +10,7 @@ v1 = [
     path("", include("schedules.api.urls")),
     path("", include("risks.api.urls")),
     path("", include("governance.api.urls")),
+    path("", include("vendors.api.urls")),
 ]
 
 urlpatterns = [

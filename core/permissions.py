@@ -72,6 +72,27 @@ MATRIX: dict[str, frozenset[Role]] = {
     "compliance.view": INTERNAL,
     "compliance.change": frozenset({M, CO}),
     "compliance.evidence": frozenset({M, CO, CT}),
+    # vendors: the program's side sees every vendor; vendor users see only the portal of the one
+    # vendor they are bound to (vendors.PortalUser) and nothing else of the program
+    "vendor.view": INTERNAL,
+    "vendor.change": frozenset({M, CO}),
+    "vendor.delete": frozenset({M}),
+    "contract.view": INTERNAL,
+    "contract.change": frozenset({M, CO, FI}),
+    "deliverable.view": INTERNAL,
+    "deliverable.change": frozenset({M, CO}),
+    "deliverable.review": frozenset({M, CO}),
+    "sla.view": INTERNAL,
+    "sla.change": frozenset({M, CO}),
+    "sla.record": frozenset({M, CO, CT}),
+    "escalation.view": INTERNAL,
+    "escalation.change": frozenset({M, CO}),
+    "rfp.view": INTERNAL,
+    "rfp.change": frozenset({M, CO}),
+    "rfp.evaluate": frozenset({M, CO, CT, FI, EX}),  # assigned evaluators only (a service rule)
+    "rfp.select": frozenset({M}),
+    "portal.view": frozenset({VE}),
+    "portal.submit": frozenset({VE}),
 }
 
 ACTIONS = tuple(MATRIX)

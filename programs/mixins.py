@@ -77,7 +77,12 @@ class ProgramViewMixin(LoginRequiredMixin):
         self.access = program_access_for_user(user=request.user, code=kwargs["code"])
         self.program = self.access.program
         self.access.require(self.permission_action)
+        self.check_access()
         return super().dispatch(request, *args, **kwargs)
+
+    def check_access(self) -> None:
+        """A further check after the role's (e.g. the vendor portal's binding); raise
+        PermissionDenied or Http404 to refuse."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs) if hasattr(super(), "get_context_data") else {}

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "schedules",
     "risks",
     "governance",
+    "vendors",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""API routes of the vendors app: performance (included by vendors/api/urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

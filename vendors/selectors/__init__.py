@@ -1,0 +1,1 @@
+"""Vendors selectors: reads shaped for a screen or a report, one module per area."""

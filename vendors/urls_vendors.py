@@ -1,0 +1,5 @@
+"""Pages of the vendors app: vendors (included by vendors/urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
