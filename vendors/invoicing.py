@@ -3,7 +3,7 @@
 Invoices belong to the budgets app (DESIGN.md), which depends on vendors, not the other way round.
 Budgets registers a function returning a subquery expression (over `OuterRef("pk")` of a contract)
 that sums the invoiced amount; until one is registered nothing has been invoiced. Lists annotate
-contracts with it, so remaining value = current value − invoiced is computed in the database with
+contracts with it, so remaining value = current value - invoiced is computed in the database with
 a query count that does not grow with contracts or invoices.
 """
 
@@ -33,7 +33,7 @@ def invoiced_expression() -> models.Expression:
 
 
 def with_remaining(queryset: models.QuerySet) -> models.QuerySet:
-    """Contracts annotated with `invoiced` and `remaining` (current value − invoiced)."""
+    """Contracts annotated with `invoiced` and `remaining` (current value - invoiced)."""
     return queryset.annotate(invoiced=invoiced_expression()).annotate(
         remaining=models.ExpressionWrapper(
             models.F("current_value") - models.F("invoiced"),

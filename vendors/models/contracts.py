@@ -4,7 +4,7 @@ A contract's value is never overwritten once it is active: a change to its value
 new `Amendment` (optionally caused by a change request). `current_value` (value plus every
 amendment) and `current_end_date` are stored and kept in step by the services in the same
 transaction, so lists filter, sort and sum on columns. What has been invoiced comes from the
-budgets app (`vendors.invoicing`); remaining value = current value − invoiced.
+budgets app (`vendors.invoicing`); remaining value = current value - invoiced.
 """
 
 from __future__ import annotations
@@ -139,7 +139,9 @@ class PaymentMilestone(ProgramOwnedModel):
     due_date = models.DateField()
     amount = money_field("amount")
     status = models.CharField(
-        max_length=10, choices=PaymentMilestoneStatus.choices, default=PaymentMilestoneStatus.PLANNED
+        max_length=10,
+        choices=PaymentMilestoneStatus.choices,
+        default=PaymentMilestoneStatus.PLANNED,
     )
     deliverable = models.ForeignKey(
         "vendors.Deliverable",

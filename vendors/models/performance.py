@@ -61,7 +61,9 @@ class ServiceLevel(ProgramOwnedModel):
         verbose_name_plural = "SLAs"
 
     def __str__(self) -> str:
-        return f"{self.metric} {self.get_direction_display().split(' ')[0]} {self.target} {self.unit}"
+        return (
+            f"{self.metric} {self.get_direction_display().split(' ')[0]} {self.target} {self.unit}"
+        )
 
     def is_breach(self, value) -> bool:
         if self.direction == SLADirection.AT_LEAST:

@@ -22,7 +22,10 @@ T = TypeVar("T", bound=models.Model)
 
 def check_member(program: Program, user, field: str) -> None:
     """Refuse a person who is not a member of the program (owners, reviewers, evaluators)."""
-    if user is not None and not ProgramMembership.objects.filter(program=program, user=user).exists():
+    if (
+        user is not None
+        and not ProgramMembership.objects.filter(program=program, user=user).exists()
+    ):
         raise ValidationError({field: f"{user} is not a member of {program.code}."})
 
 
