@@ -19,6 +19,7 @@ from programs import services
 from programs.models import Program, ProgramMembership, Workstream
 from risks import demo as risks_demo
 from schedules import demo
+from vendors import demo as vendors_demo
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential, printed by the run script
 
@@ -120,7 +121,11 @@ class Command(BaseCommand):
     def _domains(self) -> None:
         """Each domain app's demo data for the demo programs, after the plans it links to. Each
         `build_demo(program)` builds once and returns its counts, or None when already there."""
-        for app, builder in [("RAID log", risks_demo), ("Governance", governance_demo)]:
+        for app, builder in [
+            ("RAID log", risks_demo),
+            ("Governance", governance_demo),
+            ("Vendors", vendors_demo),
+        ]:
             for code in ("ERP", "CRM"):
                 program = Program.objects.filter(code=code).first()
                 counts = builder.build_demo(program) if program else None
