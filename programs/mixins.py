@@ -36,6 +36,25 @@ PROGRAM_NAV = [
             ("Compliance", "ti-shield-check", "governance:compliance_list", "compliance.view"),
         ],
     ),
+    (
+        "Vendors",
+        "ti-building-store",
+        [
+            ("Vendors", "ti-building-store", "vendors:vendor_list", "vendor.view"),
+            ("Contracts", "ti-file-certificate", "vendors:contract_list", "contract.view"),
+            ("Deliverables", "ti-package", "vendors:deliverable_list", "deliverable.view"),
+            ("Scorecards", "ti-gauge", "vendors:scorecard_list", "sla.view"),
+            ("SLAs", "ti-activity-heartbeat", "vendors:sla_list", "sla.view"),
+            ("Escalations", "ti-urgent", "vendors:escalation_list", "escalation.view"),
+            ("RFPs", "ti-scale", "vendors:rfp_list", "rfp.view"),
+        ],
+    ),
+    # the vendor portal: what a vendor-role member sees instead of the program's pages
+    ("Our portal", "ti-home", "vendors:portal_home", "portal.view"),
+    ("Contracts", "ti-file-certificate", "vendors:portal_contract_list", "portal.view"),
+    ("Deliverables", "ti-package", "vendors:portal_deliverables", "portal.view"),
+    ("SLAs", "ti-activity-heartbeat", "vendors:portal_slas", "portal.view"),
+    ("Scorecard", "ti-gauge", "vendors:portal_scorecard", "portal.view"),
     ("Members", "ti-users", "programs:member_list", "membership.view"),
     ("Activity", "ti-history", "programs:activity", "activity.view"),
 ]

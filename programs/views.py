@@ -95,6 +95,12 @@ class ProgramHomeView(ProgramViewMixin, TemplateView):
     nav_section = "programs:program_home"
     template_name = "programs/program_home.html"
 
+    def get(self, request, *args, **kwargs):
+        # Vendor users see only their vendor's portal (by URL name: programs never imports it).
+        if self.access.can("portal.view"):
+            return redirect(reverse("vendors:portal_home", kwargs={"code": self.program.code}))
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         program = self.program
         today = timezone.localdate()

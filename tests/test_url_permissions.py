@@ -486,6 +486,13 @@ def expected_answer(endpoint: Endpoint, kind: str, method: str, site: Site) -> E
             return Expect(404, None, "non-members must not learn the program exists")
         if kind not in MATRIX[detail]:
             return Expect(403, None, f"{kind} lacks {detail}")
+        if endpoint.view is program_views.ProgramHomeView and kind == Role.VENDOR:
+            portal = reverse("vendors:portal_home", kwargs={"code": site.program.code})
+            return (
+                Expect(302, portal, "vendor users go to their portal")
+                if method == "get"
+                else allowed
+            )
         return allowed
 
     if policy == "html":
@@ -633,7 +640,8 @@ def test_spot_check_program_pages(site):
     assert viewer.get(f"/programs/{code}/workstreams/").status_code == 200
     assert viewer.get(f"/programs/{code}/workstreams/new/").status_code == 403
     assert client_for(site, NON_MEMBER).get(f"/programs/{code}/").status_code == 404
-    assert client_for(site, Role.VENDOR).get(f"/programs/{code}/").status_code == 200
+    home = client_for(site, Role.VENDOR).get(f"/programs/{code}/")
+    assert (home.status_code, home["Location"]) == (302, f"/programs/{code}/vendors/portal/")
     assert client_for(site, Role.VENDOR).get(f"/programs/{code}/members/").status_code == 403
     assert client_for(site, ANONYMOUS).get("/programs/NOPE/").status_code == 302
     assert client_for(site, Role.MANAGER).get("/programs/NOPE/").status_code == 404

@@ -232,6 +232,13 @@ SPECTACULAR_SETTINGS = {
         "ChangeStatusEnum": "governance.choices.ChangeStatus",
         "ChangeKindEnum": "governance.choices.ChangeKind",
         "DecisionStatusEnum": "governance.choices.DecisionStatus",
+        "ContractStatusEnum": "vendors.models.contracts.ContractStatus",
+        "ContractKindEnum": "vendors.models.contracts.ContractKind",
+        "ContractTypeEnum": "vendors.models.contracts.ContractType",
+        "PaymentMilestoneStatusEnum": "vendors.models.contracts.PaymentMilestoneStatus",
+        "RateUnitEnum": "vendors.models.contracts.RateUnit",
+        "VendorStatusEnum": "vendors.models.vendors.VendorStatus",
+        "ChecklistKindEnum": "vendors.models.vendors.ChecklistKind",
     },
 }
 

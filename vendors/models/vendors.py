@@ -34,6 +34,22 @@ class VendorStatus(models.TextChoices):
     OFFBOARDED = "offboarded", "Offboarded"
 
 
+STATUS_COLOURS = {
+    VendorStatus.PROSPECT: "secondary",
+    VendorStatus.ONBOARDING: "azure",
+    VendorStatus.ACTIVE: "green",
+    VendorStatus.SUSPENDED: "orange",
+    VendorStatus.OFFBOARDED: "dark",
+}
+STATUS_ICONS = {
+    VendorStatus.PROSPECT: "ti-user-search",
+    VendorStatus.ONBOARDING: "ti-door-enter",
+    VendorStatus.ACTIVE: "ti-circle-check",
+    VendorStatus.SUSPENDED: "ti-player-pause",
+    VendorStatus.OFFBOARDED: "ti-door-exit",
+}
+
+
 class ChecklistKind(models.TextChoices):
     ONBOARDING = "onboarding", "Onboarding"
     OFFBOARDING = "offboarding", "Offboarding"
@@ -70,6 +86,11 @@ class Vendor(KeyedMixin, ProgramOwnedModel):
     status = models.CharField(
         max_length=12, choices=VendorStatus.choices, default=VendorStatus.PROSPECT
     )
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_reason = models.TextField(
+        blank=True,
+        help_text="Why it is in this status (a suspension's cause, an override of open items).",
+    )
     categories = models.ManyToManyField(VendorCategory, blank=True, related_name="vendors")
     relationship_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -93,6 +114,23 @@ class Vendor(KeyedMixin, ProgramOwnedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("vendors:vendor_detail", kwargs={"code": self.program.code, "key": self.key})
+
+    @property
+    def status_since(self):
+        """When the status last changed, or None while it is the status it was recorded with
+        (the register does not know since when that has been true)."""
+        changed, created = self.status_changed_at, self.created_at
+        if changed is None or created is None or (changed - created).total_seconds() < 60:
+            return None
+        return changed
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS.get(self.status, "secondary")
+
+    @property
+    def status_icon(self) -> str:
+        return STATUS_ICONS.get(self.status, "ti-circle")
 
 
 class VendorContact(ProgramOwnedModel):

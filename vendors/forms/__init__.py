@@ -1,0 +1,1 @@
+"""Forms of the vendors app, one module per area."""
