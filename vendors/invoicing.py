@@ -26,10 +26,14 @@ def register_invoiced_source(source: Callable[[], models.Expression] | None) -> 
 
 def invoiced_expression() -> models.Expression:
     """The invoiced amount of the contract in the current row, 0.00 when none."""
-    zero = models.Value(Decimal("0.00"), output_field=models.DecimalField(14, 2))
+    zero = models.Value(
+        Decimal("0.00"), output_field=models.DecimalField(max_digits=14, decimal_places=2)
+    )
     if _source is None:
         return zero
-    return Coalesce(_source(), zero, output_field=models.DecimalField(14, 2))
+    return Coalesce(
+        _source(), zero, output_field=models.DecimalField(max_digits=14, decimal_places=2)
+    )
 
 
 def with_remaining(queryset: models.QuerySet) -> models.QuerySet:
@@ -37,6 +41,6 @@ def with_remaining(queryset: models.QuerySet) -> models.QuerySet:
     return queryset.annotate(invoiced=invoiced_expression()).annotate(
         remaining=models.ExpressionWrapper(
             models.F("current_value") - models.F("invoiced"),
-            output_field=models.DecimalField(14, 2),
+            output_field=models.DecimalField(max_digits=14, decimal_places=2),
         )
     )
