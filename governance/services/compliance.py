@@ -16,9 +16,6 @@ or duplicated task never sends one twice.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import unicodedata
-from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from core import uploads
 from core.audit import audit_create, audit_delete
 from core.keys import allocate_key
 from core.models import OutboundEmail
@@ -48,43 +46,21 @@ REESCALATE_AFTER_DAYS = 14  # settings.COMPLIANCE_REESCALATE_DAYS overrides
 MAX_ESCALATION_LEVEL = 3  # at once, after N days, after 2N days
 REMINDER_DAYS_AHEAD = 7
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024  # settings.COMPLIANCE_EVIDENCE_MAX_BYTES overrides
-
-# extension -> (content type, what it is, how its content starts; None: text without NUL bytes)
-EVIDENCE_TYPES: dict[str, tuple[str, str, tuple[bytes, ...] | None]] = {
-    ".pdf": ("application/pdf", "PDF", (b"%PDF-",)),
-    ".png": ("image/png", "PNG image", (b"\x89PNG\r\n\x1a\n",)),
-    ".jpg": ("image/jpeg", "JPEG image", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", "JPEG image", (b"\xff\xd8\xff",)),
-    ".txt": ("text/plain", "text", None),
-    ".csv": ("text/csv", "CSV", None),
-    ".md": ("text/markdown", "text", None),
-    ".eml": ("message/rfc822", "e-mail", None),
-    ".docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "Word document",
-        (b"PK\x03\x04",),
-    ),
-    ".xlsx": (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Excel workbook",
-        (b"PK\x03\x04",),
-    ),
-    ".pptx": (
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "PowerPoint presentation",
-        (b"PK\x03\x04",),
-    ),
-    ".odt": ("application/vnd.oasis.opendocument.text", "OpenDocument text", (b"PK\x03\x04",)),
-    ".ods": (
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "OpenDocument spreadsheet",
-        (b"PK\x03\x04",),
-    ),
-}
 ACCEPTED_TYPES_TEXT = (
     "a PDF, an image (PNG, JPEG), a text, Markdown or CSV file, an e-mail (.eml) or an "
     "Office or OpenDocument file (.docx, .xlsx, .pptx, .odt, .ods)"
 )
+EVIDENCE_UPLOADS = uploads.UploadPolicy(
+    extensions=(".pdf", ".png", ".jpg", ".jpeg", ".txt", ".csv", ".md", ".eml", ".docx",
+                ".xlsx", ".pptx", ".odt", ".ods"),
+    max_bytes_setting="COMPLIANCE_EVIDENCE_MAX_BYTES",
+    default_max_bytes=EVIDENCE_MAX_BYTES,
+    accepted_text=ACCEPTED_TYPES_TEXT,
+    files_noun="evidence files",
+    accepted_as="as evidence",
+    fallback_name="evidence",
+)  # fmt: skip
+EVIDENCE_TYPES = EVIDENCE_UPLOADS.extensions
 
 
 def reescalate_after_days() -> int:
@@ -92,7 +68,7 @@ def reescalate_after_days() -> int:
 
 
 def evidence_max_bytes() -> int:
-    return int(getattr(settings, "COMPLIANCE_EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES))
+    return EVIDENCE_UPLOADS.max_bytes()
 
 
 def _only(fields: dict[str, Any]) -> dict[str, Any]:
@@ -357,66 +333,11 @@ def obligation_review_reminders_run(*, today: dt.date | None = None) -> int:
 # --- evidence -------------------------------------------------------------------------------------
 
 
-def _human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
-def clean_file_name(name: str) -> str:
-    """The last part of an uploaded name, without control characters, at most 255 characters."""
-    base = PurePath(str(name).replace("\\", "/")).name
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip(" .")
-    if not base:
-        base = "evidence"
-    stem, dot, ext = base.rpartition(".")
-    if len(base) > 255:
-        base = (stem[: 255 - len(ext) - 1] + "." + ext) if dot else base[:255]
-    return base
-
-
 def check_evidence_file(upload: UploadedFile) -> tuple[str, str, int]:
     """(clean name, content type, size) of an acceptable evidence file, or a ValidationError on
-    `file` saying what is wrong with it."""
-    name = clean_file_name(upload.name or "")
-    size = upload.size or 0
-    limit = evidence_max_bytes()
-    if size == 0:
-        raise ValidationError({"file": f"“{name}” is empty."})
-    if size > limit:
-        raise ValidationError(
-            {
-                "file": f"“{name}” is {_human_size(size)}; evidence files can be at most "
-                f"{_human_size(limit)}."
-            }
-        )
-    ext = PurePath(name).suffix.lower()
-    if ext not in EVIDENCE_TYPES:
-        raise ValidationError(
-            {"file": f"“{name}” is not a type accepted as evidence. Upload {ACCEPTED_TYPES_TEXT}."}
-        )
-    content_type, label, magic = EVIDENCE_TYPES[ext]
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    looks_right = b"\x00" not in head if magic is None else any(head.startswith(m) for m in magic)
-    if not looks_right:
-        raise ValidationError(
-            {"file": f"“{name}” does not look like a {label} file: its content does not match "
-             f"its name. Upload {ACCEPTED_TYPES_TEXT}."}
-        )  # fmt: skip
-    return name, content_type, size
-
-
-def _sha256(upload: UploadedFile) -> str:
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
+    `file` saying what is wrong with it (see core.uploads)."""
+    checked = uploads.check_upload(upload, EVIDENCE_UPLOADS)
+    return checked.name, checked.content_type, checked.size
 
 
 @transaction.atomic
@@ -432,7 +353,7 @@ def evidence_add(
         file_name=name,
         size=size,
         content_type=content_type,
-        sha256=_sha256(upload),
+        sha256=uploads.sha256_of(upload),
         note=(note or "").strip(),
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,
     )

@@ -25,6 +25,7 @@ from .vendors import Vendor
 
 __all__ = [
     "AcceptanceCriterion",
+    "AcceptanceRecordError",
     "CriterionResult",
     "Deliverable",
     "DeliverableStatus",
@@ -35,12 +36,58 @@ __all__ = [
 ]
 
 
+class AcceptanceRecordError(RuntimeError):
+    """A submission, file, review or criterion result was about to be changed or deleted."""
+
+
+class AppendOnlyMixin(models.Model):
+    """Rows of the acceptance record: written once by the services, never changed or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AcceptanceRecordError(
+                f"{type(self).__name__} rows are part of the acceptance record and never change."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AcceptanceRecordError(
+            f"{type(self).__name__} rows are part of the acceptance record and are never deleted."
+        )
+
+
 class DeliverableStatus(models.TextChoices):
     PLANNED = "planned", "Not yet submitted"
     SUBMITTED = "submitted", "Submitted, awaiting review"
     REJECTED = "rejected", "Rejected, awaiting resubmission"
     ACCEPTED = "accepted", "Accepted"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+STATUS_COLOURS = {
+    DeliverableStatus.PLANNED: "secondary",
+    DeliverableStatus.SUBMITTED: "blue",
+    DeliverableStatus.REJECTED: "orange",
+    DeliverableStatus.ACCEPTED: "green",
+    DeliverableStatus.WITHDRAWN: "dark",
+}
+STATUS_SHORT = {  # for badges and counts where the full label does not fit
+    DeliverableStatus.PLANNED: "Not submitted",
+    DeliverableStatus.SUBMITTED: "Awaiting review",
+    DeliverableStatus.REJECTED: "Rejected",
+    DeliverableStatus.ACCEPTED: "Accepted",
+    DeliverableStatus.WITHDRAWN: "Withdrawn",
+}
+STATUS_ICONS = {
+    DeliverableStatus.PLANNED: "ti-calendar-due",
+    DeliverableStatus.SUBMITTED: "ti-inbox",
+    DeliverableStatus.REJECTED: "ti-arrow-back-up",
+    DeliverableStatus.ACCEPTED: "ti-circle-check",
+    DeliverableStatus.WITHDRAWN: "ti-circle-minus",
+}
 
 
 class ReviewOutcome(models.TextChoices):
@@ -84,6 +131,9 @@ class Deliverable(KeyedMixin, ProgramOwnedModel):
     rounds = models.PositiveSmallIntegerField(default=0, editable=False)
     first_submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_reason = models.TextField(
+        blank=True, editable=False, help_text="Why the program no longer needs it."
+    )
 
     class Meta:
         ordering = ["due_date", "number"]
@@ -95,6 +145,18 @@ class Deliverable(KeyedMixin, ProgramOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.key} {self.title}"
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS[self.status]
+
+    @property
+    def status_short(self) -> str:
+        return STATUS_SHORT[self.status]
+
+    @property
+    def status_icon(self) -> str:
+        return STATUS_ICONS[self.status]
 
     def get_absolute_url(self) -> str:
         return reverse(
@@ -116,7 +178,7 @@ class AcceptanceCriterion(ProgramOwnedModel):
         return self.text[:80]
 
 
-class Submission(ProgramOwnedModel):
+class Submission(AppendOnlyMixin, ProgramOwnedModel):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     deliverable = models.ForeignKey(
         Deliverable, on_delete=models.PROTECT, related_name="submissions"
@@ -147,7 +209,7 @@ def submission_path(instance: SubmissionFile, filename: str) -> str:
     return f"deliverables/{instance.program_id}/{instance.submission_id}/{uuid.uuid4().hex}/{name}"
 
 
-class SubmissionFile(ProgramOwnedModel):
+class SubmissionFile(AppendOnlyMixin, ProgramOwnedModel):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="files")
     file = models.FileField(upload_to=submission_path, max_length=400)
@@ -164,7 +226,7 @@ class SubmissionFile(ProgramOwnedModel):
         return self.file_name
 
 
-class Review(ProgramOwnedModel):
+class Review(AppendOnlyMixin, ProgramOwnedModel):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="review")
     outcome = models.CharField(max_length=10, choices=ReviewOutcome.choices)
@@ -180,7 +242,7 @@ class Review(ProgramOwnedModel):
         return f"{self.submission}: {self.get_outcome_display()}"
 
 
-class CriterionResult(ProgramOwnedModel):
+class CriterionResult(AppendOnlyMixin, ProgramOwnedModel):
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="results")
     criterion = models.ForeignKey(

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from ..models import EscalationLevel, SLADirection
 
@@ -40,11 +41,54 @@ def sla_target(sla) -> str:
     return f"{sign} {with_unit(sla.target, sla.unit)}"
 
 
-@register.inclusion_tag("vendors/performance/_measure.html")
+NOTHING = '<span class="perf-value perf-none" title="Nothing to count in this period">—</span>'
+ARROWS = {"up": "ti-arrow-up-right", "down": "ti-arrow-down-right"}
+
+
+def _shown(m, value) -> str:
+    return f"{plain(value)} %" if m.is_percent else str(value)
+
+
+@register.simple_tag
 def measure(m, compact: bool = False, show_counts: bool = True):
-    """A measure's value, coloured, with its movement since the previous period."""
-    return {"m": m, "compact": compact, "show_counts": show_counts,
-            "colour_word": COLOUR_WORDS.get(m.colour or "", "")}  # fmt: skip
+    """A measure's value, coloured, with its movement since the previous period.
+
+    Built with f-strings (everything shown is a number or a constant, nothing to escape) and
+    kept on the measure: scorecard pages show hundreds of measures, each in two layouts."""
+    cache = m.__dict__.setdefault("_html", {})
+    if (compact, show_counts) in cache:
+        return cache[compact, show_counts]
+    if m.value is None:
+        value = (
+            '<span class="perf-value perf-none" title="Nothing to count in this period">—</span>'
+        )
+    else:
+        number = f'{plain(m.value)}<span class="perf-unit">%</span>' if m.is_percent else m.value
+        word = COLOUR_WORDS.get(m.colour or "", "")
+        value = (
+            f'<span class="perf-value perf-{m.colour}">{number}</span> '
+            f'<span class="visually-hidden">({word})</span>'
+        )
+    change = ""
+    if m.change:
+        good, direction = m.change["good"], m.change["direction"]
+        previous = _shown(m, m.change["previous"])
+        state = "flat" if good is None else ("good" if good else "bad")
+        said = "unchanged" if direction == "flat" else direction
+        change = (
+            f' <span class="perf-change perf-change-{state}" title="{previous} the period before">'
+            f'<i class="ti {ARROWS.get(direction, "ti-arrow-right")}" aria-hidden="true"></i>'
+            f'<span class="visually-hidden">{said} from {previous}</span></span>'
+        )
+    counts = ""
+    if show_counts and m.is_percent and m.whole:
+        counts = f' <span class="perf-counts">{int(m.part)} of {int(m.whole)}</span>'
+    compact_class = " perf-measure-compact" if compact else ""
+    html = mark_safe(  # noqa: S308 - numbers and constants only
+        f'<span class="perf-measure{compact_class}">{value}{change}{counts}</span>'
+    )
+    cache[compact, show_counts] = html
+    return html
 
 
 @register.simple_tag
