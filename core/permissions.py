@@ -34,6 +34,7 @@ EVERYONE = INTERNAL | {VE}
 # action -> roles allowed. Domain apps add their actions here: the whole policy reads in one place.
 MATRIX: dict[str, frozenset[Role]] = {
     "program.view": EVERYONE,
+    "program.overview": INTERNAL,  # the overview page; vendor users land on their portal instead
     "program.change": frozenset({M}),
     "workstream.view": INTERNAL,
     "workstream.add": frozenset({M, CO}),

@@ -12,7 +12,7 @@ from .access import program_access_for_user
 # The program navigation: (label, icon, url name, action needed), or a group (label, icon,
 # [entries]) shown as a menu. Each domain adds its section here.
 PROGRAM_NAV = [
-    ("Overview", "ti-layout-dashboard", "programs:program_home", "program.view"),
+    ("Overview", "ti-layout-dashboard", "programs:program_home", "program.overview"),
     ("Workstreams", "ti-git-branch", "programs:workstream_list", "workstream.view"),
     (
         "Schedule",

@@ -17,6 +17,7 @@ from core.permissions import Role
 from programs.models import Program, ProgramMembership
 
 from . import services
+from .demo_contracts import SIGNED
 from .models import Vendor
 
 AREAS = ("vendors", "contracts", "deliverables", "performance", "rfp")
@@ -92,6 +93,7 @@ def build_demo(program: Program) -> dict | None:
             start_date=dt.date(*start),
             end_date=dt.date(*end),
             status=status,
+            signed_on=SIGNED.get(slug),
             po_number=po,
             owner=manager,
         )

@@ -73,7 +73,7 @@ MILESTONES = {
     ],
 }
 
-SIGNED = {
+SIGNED = {  # read by vendors/demo.py when it creates the contracts
     "nw_msa": D(2025, 10, 20),
     "nw_sow1": D(2025, 12, 15),
     "ct_sow": D(2026, 1, 19),
@@ -118,11 +118,6 @@ def build(program, ctx: dict) -> dict:
     manager, contracts = ctx["manager"], ctx["contracts"]
     rates = milestones = 0
     ctx["payment_milestones"] = {}
-    for slug, signed_on in SIGNED.items():
-        contract = contracts[slug]
-        contracts[slug] = services.contract_update(
-            actor=manager, contract=contract, expected_version=contract.version, signed_on=signed_on
-        )
     for slug, lines in RATES.items():
         for role, rate, unit in lines:
             services.rate_create(

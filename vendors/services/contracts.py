@@ -109,8 +109,12 @@ def _check_parent(program: Program, vendor, parent, kind: str | None) -> None:
 def contract_create(*, actor, program: Program, **fields: Any) -> Contract:
     """A new contract or SOW; its currency defaults to the program's.
 
-    Usually created as a draft; an already signed contract may be recorded with its status
-    (the forms and the API then ask for the signature date)."""
+    Usually created as a draft; an already signed contract may be recorded with its status and
+    its signature date (required then, as by the forms and the API)."""
+    if fields.get("status", S.DRAFT) != S.DRAFT and not fields.get("signed_on"):
+        raise ValidationError(
+            {"signed_on": "A contract recorded as signed needs its signature date."}
+        )
     check_member(program, fields.get("owner"), "owner")
     check_same_program(program, fields.get("vendor"), "vendor")
     _check_parent(program, fields.get("vendor"), fields.get("parent"), fields.get("kind"))

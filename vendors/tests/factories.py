@@ -24,6 +24,8 @@ def make_contract(program, vendor=None, actor=None, **fields: Any) -> Contract:
     fields.setdefault("start_date", dt.date(2026, 1, 5))
     fields.setdefault("end_date", dt.date(2026, 12, 18))
     fields.setdefault("status", "active")
+    if fields["status"] != "draft":
+        fields.setdefault("signed_on", fields["start_date"])
     return services.contract_create(
         actor=actor or manager_of(program),
         program=program,

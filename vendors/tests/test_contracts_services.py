@@ -373,3 +373,15 @@ def test_one_rate_card_line_per_role_and_unit(cast, contract):
             actor=cast.pm, rate=hourly, expected_version=hourly.version, unit="day"
         )
     assert RateCardEntry.objects.filter(contract=contract).count() == 2
+
+
+def test_a_contract_recorded_as_signed_needs_its_signature_date(cast):
+    vendor = make_vendor(cast.program, actor=cast.pm, name="Fabrikam")
+    with pytest.raises(ValidationError) as error:
+        services.contract_create(
+            actor=cast.pm, program=cast.program, vendor=vendor, title="Hosting",
+            value=Decimal("1000.00"), start_date=dt.date(2026, 1, 5),
+            end_date=dt.date(2026, 12, 31), status="active",
+        )  # fmt: skip
+    assert "signed_on" in error.value.message_dict
+    assert not Contract.objects.filter(vendor=vendor).exists()

@@ -45,6 +45,7 @@ def rows(program, manager) -> dict[str, dict[str, str]]:
         start_date=dt.date(2026, 1, 5),
         end_date=dt.date(2026, 12, 18),
         status="active",
+        signed_on=dt.date(2026, 1, 5),
     )
     vendor_member = ProgramMembership.objects.filter(program=program, role=Role.VENDOR).first()
     if vendor_member is not None:
