@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "RateUnitEnum": "vendors.models.contracts.RateUnit",
         "VendorStatusEnum": "vendors.models.vendors.VendorStatus",
         "ChecklistKindEnum": "vendors.models.vendors.ChecklistKind",
+        "DeliverableStatusEnum": "vendors.models.deliverables.DeliverableStatus",
     },
 }
 
