@@ -1,6 +1,13 @@
 """Benchmark of the CPM engine: 10,000 tasks / 30,000 links, and networkx on an FS-only twin.
 
 Run: .venv/bin/python bench/bench_cpm.py [--repeat 15]
+
+Instruction counts, which a loaded machine does not disturb: run one side alone under callgrind,
+once with `--only none` (building the networks) and once with `--only ours` or `--only nx`; the
+difference divided by `--runs` is one compile + passes:
+
+    valgrind --tool=callgrind --callgrind-out-file=/tmp/ours.out \
+        .venv/bin/python bench/bench_cpm.py --only ours --runs 3
 """
 
 from __future__ import annotations
@@ -126,7 +133,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--only", choices=["none", "ours", "nx"], help="for callgrind: run one side")
+    ap.add_argument("--runs", type=int, default=3, help="with --only: how many times")
     args = ap.parse_args()
+
+    if args.only:  # the FS network of the comparison, then only one side, untimed
+        fs_tasks, fs_links = build(args.seed + 1, fs_only=True)
+        for _ in range(args.runs if args.only != "none" else 0):
+            if args.only == "ours":
+                Network(fs_tasks, fs_links).run()
+            else:
+                networkx_cpm(fs_tasks, fs_links)
+        return
 
     tasks, links = build(args.seed, fs_only=False)
     compile_ms = best_ms(lambda: Network(tasks, links), max(3, args.repeat // 3))

@@ -61,7 +61,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
 from itertools import compress, repeat
-from operator import add, and_, attrgetter, eq, is_not, le, mul, neg, not_, setitem, sub
+from operator import add, and_, eq, le, mul, neg, not_, setitem, sub
 from operator import lt as _less
 
 __all__ = [
@@ -78,26 +78,15 @@ __all__ = [
     "schedule",
 ]
 
-NEG = -(10**15)  # "no bound" in the forward pass
-POS = 10**15  # "no bound" in the backward pass
+# "No bound" in the forward and backward passes: far beyond any working-minute offset (a
+# thousand years of round-the-clock days), yet small enough for CPython's fast path for
+# one-digit ints (|value| < 2**30), which comparisons with 10**15 would leave.
+NEG = -(2**30 - 1)
+POS = 2**30 - 1
 _HALF_NEG = NEG // 2
 _HALF_POS = POS // 2
 _LINK_CODES = frozenset((0, 1, 2, 3))
 _LINK_CODE_OF = {c: c for c in _LINK_CODES}  # maps LinkType members (and equal ints) to ints
-_get_id = attrgetter("id")
-_get_duration = attrgetter("duration")
-_get_parent = attrgetter("parent")
-_get_pred = attrgetter("pred")
-_get_succ = attrgetter("succ")
-_get_type = attrgetter("type")
-_get_lag = attrgetter("lag")
-_get_pct = attrgetter("lag_percent")
-_get_actual_start = attrgetter("actual_start")
-_get_actual_finish = attrgetter("actual_finish")
-_get_percent = attrgetter("percent_complete")
-_get_manual = attrgetter("manual")
-_get_constraint = attrgetter("constraint")
-_get_deadline = attrgetter("deadline")
 
 
 _consume = deque(maxlen=0).extend  # runs an iterator to its end at C speed
@@ -117,12 +106,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _any_complete(tasks: Sequence[Task]) -> bool:
-    return any(map(is_not, map(_get_actual_finish, tasks), repeat(None))) or (
-        max(map(_get_percent, tasks), default=0) >= 100
-    )
 
 
 class ScheduleError(ValueError):
@@ -335,7 +318,9 @@ class Network:
     ) -> None:
         self.honor_constraints = honor_constraints
         n = len(tasks)
-        ids: list[Hashable] = list(map(_get_id, tasks))
+        # Columns are read with comprehensions: CPython specialises `t.id` on a slots class,
+        # which costs half of what map(attrgetter(...)) does.
+        ids: list[Hashable] = [t.id for t in tasks]
         index: dict[Hashable, int] = dict(zip(ids, range(n), strict=True))
         if len(index) < n:  # some id repeats: name the first repeat, as a scan would
             index = {}
@@ -347,12 +332,14 @@ class Network:
         self.ids = ids
         self.index = index
         parent_idx = [-1] * n
-        children: list[list[int]] = [[] for _ in range(n)]
-        durations = list(map(_get_duration, tasks))
-        parents = list(map(_get_parent, tasks))
+        durations = [t.duration for t in tasks]
+        parents = [t.parent for t in tasks]
+        with_parent: list[int] = []  # tasks below a summary, in task order
+        children: list[list[int]]
         # The per-task scan below only validates durations and wires parents; a flat network
         # with no negative duration (the common large case) skips it.
         if n and (min(durations) < 0 or parents.count(None) < n):
+            children = [[] for _ in range(n)]
             for i, t in enumerate(tasks):
                 if t.duration < 0:
                     raise ScheduleError(f"task {t.id!r} has a negative duration ({t.duration})")
@@ -362,41 +349,44 @@ class Network:
                         raise ScheduleError(f"task {t.id!r} has unknown parent {t.parent!r}")
                     parent_idx[i] = p
                     children[p].append(i)
+                    with_parent.append(i)
+            is_summary = list(map(bool, children))
+        else:
+            children = [[]] * n  # one shared empty list: nothing is ever added to it
+            is_summary = [False] * n
         self.parent_idx = parent_idx
         self.children = children
-        is_summary = list(map(bool, children))
         self.is_summary = is_summary
-        dur = [0 if summ else d for summ, d in zip(is_summary, durations, strict=True)]
+        summaries = list(compress(range(n), is_summary))
+        dur = durations
+        if summaries:
+            dur = durations[:]
+            for i in summaries:
+                dur[i] = 0
         self.dur = dur
 
         # Node numbering: tasks 0..n-1 are the task itself for leaves and the *rollup* node
         # for summaries; each summary gets an extra *gate* node n + k.
         gate_of = [-1] * n
-        nn = n
-        for i in range(n):
-            if is_summary[i]:
-                gate_of[i] = nn
-                nn += 1
+        nn = n + len(summaries)
+        _consume(map(setitem, repeat(gate_of), summaries, range(n, nn)))
         self.gate_of = gate_of
         self.n_nodes = nn
-        owner = list(range(n)) + [i for i in range(n) if is_summary[i]]
-        self.owner = owner
+        self.owner = [*range(n), *summaries]
 
         def entry(i: int) -> int:
             return gate_of[i] if is_summary[i] else i
 
-        # Forward in-edges per node: (source key into x, adj, target-finish flag)
-        # x[2*v] = ES (or the gate's start bound), x[2*v+1] = EF (or finish bound).
-        fin_keys: list[list[int]] = [[] for _ in range(nn)]
-        fin_adj: list[list[int]] = [[] for _ in range(nn)]
+        # Edges are (key, adjustment) pairs, so a pass reads one tuple per edge in a plain
+        # loop (which CPython specialises well). Forward in-edges per node: the node's start
+        # bound is the max of x[key] + adj; x[2*v] = ES (or the gate's start bound),
+        # x[2*v+1] = EF (or finish bound).
+        fin: list[list[tuple[int, int]]] = [[] for _ in range(nn)]
         # For gates, finish-type bounds are kept apart from start-type bounds.
-        gate_fkeys: dict[int, list[int]] = defaultdict(list)
-        gate_fadj: dict[int, list[int]] = defaultdict(list)
+        gate_f: dict[int, list[tuple[int, int]]] = defaultdict(list)
         # Backward out-edges per node: y[2*v] = LS (or start bound), y[2*v+1] = LF.
-        bout_keys: list[list[int]] = [[] for _ in range(nn)]
-        bout_adj: list[list[int]] = [[] for _ in range(nn)]
-        roll_skeys: dict[int, list[int]] = defaultdict(list)
-        roll_sadj: dict[int, list[int]] = defaultdict(list)
+        bout: list[list[tuple[int, int]]] = [[] for _ in range(nn)]
+        roll_s: dict[int, list[tuple[int, int]]] = defaultdict(list)
         # successor nodes per node, for Kahn's sort; only built when there are summaries
         succ_nodes: list[list[int]] = [[] for _ in range(nn)] if nn > n else []
         indeg = [0] * nn
@@ -409,41 +399,40 @@ class Network:
             if dst >= n or not is_summary[dst]:
                 if dst >= n:  # gate: keep start and finish bounds apart
                     if t_fin:
-                        gate_fkeys[dst].append(2 * src + s_fin)
-                        gate_fadj[dst].append(lag)
+                        gate_f[dst].append((2 * src + s_fin, lag))
                     else:
-                        fin_keys[dst].append(2 * src + s_fin)
-                        fin_adj[dst].append(lag)
+                        fin[dst].append((2 * src + s_fin, lag))
                 else:
-                    fin_keys[dst].append(2 * src + s_fin)
-                    fin_adj[dst].append(lag - (dur[dst] if t_fin else 0))
+                    fin[dst].append((2 * src + s_fin, lag - (dur[dst] if t_fin else 0)))
             # backward (source side)
             if src < n and is_summary[src]:  # rollup: start and finish bounds apart
                 if s_fin:
-                    bout_keys[src].append(2 * dst + t_fin)
-                    bout_adj[src].append(-lag)
+                    bout[src].append((2 * dst + t_fin, -lag))
                 else:
-                    roll_skeys[src].append(2 * dst + t_fin)
-                    roll_sadj[src].append(-lag)
+                    roll_s[src].append((2 * dst + t_fin, -lag))
             elif src < n:
-                bout_keys[src].append(2 * dst + t_fin)
-                bout_adj[src].append(-lag + (0 if s_fin else dur[src]))
+                bout[src].append((2 * dst + t_fin, -lag + (0 if s_fin else dur[src])))
             succ_nodes[src].append(dst)
             indeg[dst] += 1
 
         links = list(links)
         try:
-            lp = list(map(index.__getitem__, map(_get_pred, links)))
-            ls_ = list(map(index.__getitem__, map(_get_succ, links)))
+            lp = [index[lk.pred] for lk in links]
+            ls_ = [index[lk.succ] for lk in links]
             # LinkType -> plain int code; an unknown type is a KeyError
-            lt = list(map(_LINK_CODE_OF.__getitem__, map(_get_type, links)))
-            if any(map(eq, lp, ls_)):
-                raise KeyError
+            codes = _LINK_CODE_OF
+            lt = [codes[lk.type] for lk in links]
         except (KeyError, TypeError):
             self._explain_bad_link(links)
             raise  # pragma: no cover - _explain_bad_link always raises
-        ll = list(map(_get_lag, links))
-        pcts = list(map(_get_pct, links))
+        # Most plans list predecessors before successors: when every link runs forward in
+        # task order (one C-level pass over the columns), that order is topological already
+        # and no link can be a self-link.
+        forward = all(map(_less, lp, ls_))
+        if not forward and any(map(eq, lp, ls_)):
+            self._explain_bad_link(links)
+        ll = [lk.lag for lk in links]
+        pcts = [lk.lag_percent for lk in links]
         if pcts.count(None) < len(pcts):  # some percent lags: convert them
             for k, pct in enumerate(pcts):
                 if pct is not None:
@@ -468,7 +457,7 @@ class Network:
             fadj = map(sub, ll, map(mul, map(dur.__getitem__, ls_), tfin))
             # backward: LF(p) <= y[dst_key] - lag, plus dur(p) when p's start is read
             badj = map(sub, map(mul, map(dur.__getitem__, lp), map(not_, sfin)), ll)
-        if any(is_summary):
+        if summaries:
             # Links that touch a summary go through its gate/rollup nodes (add_edge); the
             # leaf -> leaf ones take the columnar values. The passes take maxima and minima
             # over each node's edges, so the order of the edges does not matter.
@@ -479,53 +468,45 @@ class Network:
                     add_edge(lp[k], entry(ls_[k]), lt[k], ll[k])
             lp_leaf = [lp[k] for k in leaf]
             ls_leaf = [ls_[k] for k in leaf]
-            _scatter(fin_keys, ls_leaf, [src_keys[k] for k in leaf])
-            _scatter(fin_adj, ls_leaf, [fadj[k] for k in leaf])
-            _scatter(bout_keys, lp_leaf, [dst_keys[k] for k in leaf])
-            _scatter(bout_adj, lp_leaf, [badj[k] for k in leaf])
+            _scatter(
+                fin, ls_leaf, zip([src_keys[k] for k in leaf], [fadj[k] for k in leaf], strict=True)
+            )
+            _scatter(
+                bout,
+                lp_leaf,
+                zip([dst_keys[k] for k in leaf], [badj[k] for k in leaf], strict=True),
+            )
             _scatter(succ_nodes, lp_leaf, ls_leaf)
             for s_ in ls_leaf:
                 indeg[s_] += 1
         else:
-            # Scatter each column into its per-node list, in link order (what a loop of
+            # Scatter the pairs into their per-node lists, in link order (what a loop of
             # appends would give, so Kahn's order below is unchanged).
-            _scatter(fin_keys, ls_, src_keys)
-            _scatter(fin_adj, ls_, fadj)
-            _scatter(bout_keys, lp, dst_keys)
-            _scatter(bout_adj, lp, badj)
-            indeg = list(map(len, fin_keys))
+            _scatter(fin, ls_, zip(src_keys, fadj, strict=True))
+            _scatter(bout, lp, zip(dst_keys, badj, strict=True))
         # hierarchy: gate(parent) -> entry(child) as SS0 + FF0; child -> rollup(parent) likewise.
         # These are add_edge(g, e, SS/FF, 0) and add_edge(i, par, SS/FF, 0) written out, with
         # the same appends in the same order (one Python call per edge was a third of the
         # compile time on a 5,000-task outline).
-        for i in range(n):
+        for i in with_parent:
             par = parent_idx[i]
-            if par < 0:
-                continue
             g = gate_of[par]
             g2 = 2 * g
             if is_summary[i]:
                 e = gate_of[i]
-                fin_keys[e].append(g2)
-                fin_adj[e].append(0)
-                gate_fkeys[e].append(g2 + 1)
-                gate_fadj[e].append(0)
-                roll_skeys[i].append(2 * par)
-                roll_sadj[i].append(0)
-                bout_keys[i].append(2 * par + 1)
-                bout_adj[i].append(0)
+                fin[e].append((g2, 0))
+                gate_f[e].append((g2 + 1, 0))
+                roll_s[i].append((2 * par, 0))
+                bout[i].append((2 * par + 1, 0))
             else:
                 e = i
-                fk, fa = fin_keys[i], fin_adj[i]
-                fk.append(g2)
-                fa.append(0)
-                fk.append(g2 + 1)
-                fa.append(-dur[i])
-                bk, ba = bout_keys[i], bout_adj[i]
-                bk.append(2 * par)
-                ba.append(dur[i])
-                bk.append(2 * par + 1)
-                ba.append(0)
+                d = dur[i]
+                fk = fin[i]
+                fk.append((g2, 0))
+                fk.append((g2 + 1, -d))
+                bk = bout[i]
+                bk.append((2 * par, d))
+                bk.append((2 * par + 1, 0))
             sg = succ_nodes[g]
             sg.append(e)
             sg.append(e)
@@ -534,37 +515,39 @@ class Network:
             si.append(par)
             indeg[e] += 2
             indeg[par] += 2
-        for i in range(n):
-            if is_summary[i]:
-                # guarantees gate before rollup even for odd inputs
-                succ_nodes[gate_of[i]].append(i)
-                indeg[i] += 1
-        self.fin_keys, self.fin_adj = fin_keys, fin_adj
-        self.gate_fkeys, self.gate_fadj = gate_fkeys, gate_fadj
-        self.bout_keys, self.bout_adj = bout_keys, bout_adj
-        self.roll_skeys, self.roll_sadj = roll_skeys, roll_sadj
+        for i in summaries:
+            # guarantees gate before rollup even for odd inputs
+            succ_nodes[gate_of[i]].append(i)
+            indeg[i] += 1
+        self.fin, self.gate_f = fin, gate_f
+        self.bout, self.roll_s = bout, roll_s
 
         # Kahn's topological order. Without summaries the successor lists are not built:
-        # bout_keys[v] holds 2 * w + flag for each successor w, in the same (link) order.
-        # Most plans list predecessors before successors: when every link runs forward in
-        # task order (one C-level pass over the columns) that order is topological already.
-        if nn == n and all(map(_less, lp, ls_)):
+        # bout[v] holds (2 * w + flag, adj) for each successor w, in the same (link) order.
+        if nn == n and forward:
             order = list(range(nn))
         else:
-            order = self._kahn(nn, n, indeg, succ_nodes, bout_keys)
+            if nn == n:
+                indeg = list(map(len, fin))
+            order = self._kahn(nn, n, indeg, succ_nodes, bout)
         self.order = order
-        self.summary_gates = [(i, gate_of[i]) for i in range(n) if is_summary[i]]
+        self.summary_gates = [(i, gate_of[i]) for i in summaries]
         self.real_keys = (lp, src_keys, dst_keys, ll)
-        self.any_complete = _any_complete(tasks)
         self._static: tuple | None = None
-        rank = [0] * nn
-        _consume(map(setitem, repeat(rank), order, range(nn)))
-        self.topo_rank = rank
+        self._rank: list[int] | None = None
 
-    def _kahn(
-        self, nn: int, n: int, indeg: list[int], succ_nodes: list, bout_keys: list
-    ) -> list[int]:
-        succ_lists, shift = (succ_nodes, 0) if nn > n else (bout_keys, 1)
+    @property
+    def topo_rank(self) -> list[int]:
+        """Each node's position in the topological order."""
+        if self._rank is None:
+            rank = [0] * self.n_nodes
+            _consume(map(setitem, repeat(rank), self.order, range(self.n_nodes)))
+            self._rank = rank
+        return self._rank
+
+    def _kahn(self, nn: int, n: int, indeg: list[int], succ_nodes: list, bout: list) -> list[int]:
+        # without summaries the successors are the backward edges' keys, halved
+        succ_lists = succ_nodes if nn > n else [[k >> 1 for k, _ in edges] for edges in bout]
         order = [v for v in range(nn) if indeg[v] == 0]
         deg = indeg[:]
         pos = 0
@@ -572,13 +555,11 @@ class Network:
             v = order[pos]
             pos += 1
             for w in succ_lists[v]:
-                w >>= shift
                 deg[w] -= 1
                 if deg[w] == 0:
                     order.append(w)
         if len(order) < nn:
-            succ = [[k >> shift for k in keys] for keys in succ_lists]
-            raise CycleError(self._find_cycle(succ, deg))
+            raise CycleError(self._find_cycle(succ_lists, deg))
         return order
 
     def replace_tasks(self, tasks: Sequence[Task]) -> None:
@@ -586,7 +567,6 @@ class Network:
         constraints, progress and manual dates are read at run time."""
         self.tasks = list(tasks)
         self._static = None
-        self.any_complete = _any_complete(self.tasks)
 
     def _explain_bad_link(self, links: list[Link]) -> None:
         """Raise the precise error for the first bad link."""
@@ -693,17 +673,16 @@ class Network:
         tasks = self.tasks
         n = len(tasks)
         special = {i for i, g in self.summary_gates}
-        for getter, default in (
-            (_get_actual_finish, None),
-            (_get_actual_start, None),
-            (_get_deadline, None),
-            (_get_manual, False),
-            (_get_constraint, ConstraintType.ASAP),
+        for column, default in (
+            ([t.actual_finish for t in tasks], None),
+            ([t.actual_start for t in tasks], None),
+            ([t.deadline for t in tasks], None),
+            ([t.manual for t in tasks], False),
+            ([t.constraint for t in tasks], ConstraintType.ASAP),
         ):
-            column = list(map(getter, tasks))
             if column.count(default) < n:
                 special.update(i for i, value in enumerate(column) if value != default)
-        percents = list(map(_get_percent, tasks))
+        percents = [t.percent_complete for t in tasks]
         if max(percents, default=0) >= 100:
             special.update(i for i, value in enumerate(percents) if value >= 100)
         return sorted(special)
@@ -720,8 +699,16 @@ class Network:
         minutes_per_day: int = 480,
     ) -> ScheduleResult:
         """Forward and backward pass; returns per-task results."""
-        with _gc_paused():
+        # The cyclic GC is paused without a context manager: allocating its generator would
+        # let the GC first scan every container the compile just made (a few ms on a large
+        # network), which is wasted when the network is dropped soon after.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
             return self._run(status_date, critical_slack_limit, minutes_per_day)
+        finally:
+            if enabled:
+                gc.enable()
 
     def _run(
         self, status_date: int | None, critical_slack_limit: int, minutes_per_day: int
@@ -734,7 +721,7 @@ class Network:
         honor = self.honor_constraints
         x = [0] * (2 * nn)
         y = [0] * (2 * nn)
-        fin_keys, fin_adj = self.fin_keys, self.fin_adj
+        fin = self.fin
         order = self.order
 
         if self._static is not None and self._static[0] == status_date:
@@ -746,35 +733,31 @@ class Network:
         # a task that has not started cannot start before the status date
         floor = NEG if status_date is None else status_date
         children = self.children
-        gate_fkeys, gate_fadj = self.gate_fkeys, self.gate_fadj
+        gate_f = self.gate_f
 
-        xg = x.__getitem__
-        yg = y.__getitem__
-
+        # The passes read each node's edges in plain loops: CPython specialises the tuple
+        # unpacking, list indexing and int arithmetic, which beats max()/min() over map().
         # ---- forward pass ----
         for v in order:
             k = kind[v]
             if k == 0:
-                keys = fin_keys[v]
-                if keys:
-                    es = max(map(add, map(xg, keys), fin_adj[v]))
-                    if es < _HALF_NEG:
-                        es = 0
-                else:
+                es = NEG
+                for a, b in fin[v]:
+                    c = x[a] + b
+                    if c > es:
+                        es = c
+                if es < _HALF_NEG:  # no predecessor (or only unbounded gates)
                     es = 0
                 if es < floor:
                     es = floor
-                x[2 * v] = es
-                x[2 * v + 1] = es + dur[v]
+                v2 = v + v
+                x[v2] = es
+                x[v2 + 1] = es + dur[v]
             elif k == 3:
-                keys = fin_keys[v]
-                x[2 * v] = (
-                    max([x[a] + b for a, b in zip(keys, fin_adj[v], strict=True)]) if keys else NEG
-                )
-                fk = gate_fkeys.get(v)
-                x[2 * v + 1] = (
-                    max([x[a] + b for a, b in zip(fk, gate_fadj[v], strict=True)]) if fk else NEG
-                )
+                edges = fin[v]
+                x[2 * v] = max([x[a] + b for a, b in edges]) if edges else NEG
+                edges = gate_f.get(v)
+                x[2 * v + 1] = max([x[a] + b for a, b in edges]) if edges else NEG
             elif k == 2:
                 t = tasks[v]
                 if t.manual and t.manual_start is not None:
@@ -791,8 +774,8 @@ class Network:
                     continue
                 t = tasks[v]
                 d = dur[v]
-                keys = fin_keys[v]
-                es = max([x[a] + b for a, b in zip(keys, fin_adj[v], strict=True)]) if keys else NEG
+                edges = fin[v]
+                es = max([x[a] + b for a, b in edges]) if edges else NEG
                 if es < _HALF_NEG:
                     es = 0
                 if status_date is not None and es < status_date:
@@ -821,29 +804,27 @@ class Network:
         pf = max(pf, 0)
 
         # ---- backward pass ----
-        bout_keys, bout_adj = self.bout_keys, self.bout_adj
-        roll_skeys, roll_sadj = self.roll_skeys, self.roll_sadj
+        bout, roll_s = self.bout, self.roll_s
         for v in reversed(order):
             k = kind[v]
             if k == 0:
-                keys = bout_keys[v]
-                if keys:
-                    lf = min(map(add, map(yg, keys), bout_adj[v]))
-                    if lf > pf:
-                        lf = pf
-                else:
+                lf = POS
+                for a, b in bout[v]:
+                    c = y[a] + b
+                    if c < lf:
+                        lf = c
+                if lf > pf:
                     lf = pf
-                y[2 * v + 1] = lf
-                y[2 * v] = lf - dur[v]
+                v2 = v + v
+                y[v2 + 1] = lf
+                y[v2] = lf - dur[v]
             elif k == 2:
                 # rollup node: late bounds the summary's successor links (and its own parent's
                 # rollup) impose on its descendants
-                keys = bout_keys[v]
-                lf = (
-                    min([y[a] + b for a, b in zip(keys, bout_adj[v], strict=True)]) if keys else POS
-                )
-                sk = roll_skeys.get(v)
-                ls = min([y[a] + b for a, b in zip(sk, roll_sadj[v], strict=True)]) if sk else POS
+                edges = bout[v]
+                lf = min([y[a] + b for a, b in edges]) if edges else POS
+                edges = roll_s.get(v)
+                ls = min([y[a] + b for a, b in edges]) if edges else POS
                 t = tasks[v]
                 if t.manual and t.manual_start is not None and fixed_ef[v] < lf:
                     lf = fixed_ef[v]
@@ -877,10 +858,8 @@ class Network:
                     y[2 * v] = x[2 * v]
                     y[2 * v + 1] = x[2 * v + 1]
                     continue
-                keys = bout_keys[v]
-                lf = (
-                    min([y[a] + b for a, b in zip(keys, bout_adj[v], strict=True)]) if keys else POS
-                )
+                edges = bout[v]
+                lf = min([y[a] + b for a, b in edges]) if edges else POS
                 if lf > pf:
                     lf = pf
                 c = t.constraint_date
@@ -912,13 +891,12 @@ class Network:
         progress = self._progress_idx(started, complete) if any(started) or any(complete) else ()
         for i in progress:
             ts_list[i] = 0 if complete[i] else lf_list[i] - ef_list[i]
-        # free slack: the least of the total slack and each outgoing link's slack, with one
-        # bucket per task (seeded with its total slack) filled and reduced at C speed
-        r_p, r_skey, r_dkey, r_lag = self.real_keys
-        slacks = map(sub, map(sub, map(xg, r_dkey), r_lag), map(xg, r_skey))
-        buckets = list(map(list, zip(ts_list)))
-        _scatter(buckets, r_p, slacks)
-        fs_list = list(map(min, buckets))
+        # free slack: the least of the total slack and each outgoing link's slack
+        fs_list = ts_list[:]
+        for p, a, b, lag in zip(*self.real_keys, strict=True):
+            c = x[b] - lag - x[a]
+            if c < fs_list[p]:
+                fs_list[p] = c
         lim = critical_slack_limit
         critical = list(map(le, ts_list, repeat(lim)))
         if min(ts_list, default=0) >= 0:
@@ -926,7 +904,7 @@ class Network:
         else:
             pairs = zip(fs_list, ts_list, strict=True)
             fs_out = [max(fs, 0) if ts >= 0 else fs for fs, ts in pairs]
-        if self.any_complete:
+        if any(complete):
             for i in range(n):
                 if complete[i]:
                     critical[i] = False

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import compress
+from operator import ne
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -337,16 +340,21 @@ class _LastRun:
     database still holds that stamp, no recompute anywhere has changed the computed columns
     since (only recompute writes them), so the values can stand in for reading them back.
     The compiled network is reused while the outline, durations and links are unchanged,
-    which is the case for a Gantt drag that moves a bar.
+    which is the case for a Gantt drag that moves a bar. The per-row lists follow `rows`
+    (outline order), so the next run finds the rows whose inputs or answers changed by
+    comparing lists at C speed and converts only those to dates.
     """
 
     stamp: dt.datetime
     calendar: ProgramCalendar  # offsets map to dates through it
-    structure: tuple
+    structure: tuple  # (ids, parents, durations, links)
     network: cpm.Network
     tasks: dict[tuple, cpm.Task]  # input row -> the engine task built from it
-    keys: dict[int, tuple]  # id -> the engine's answer and the inputs the dates depend on
-    values: dict[int, tuple]  # id -> the stored computed columns (as in _WRITE_FIELDS)
+    rows: list[tuple]  # the input rows (_INPUT_FIELDS)
+    answers: list[tuple]  # per row: the engine's (ES, EF, LS, LF, TF, FF, critical)
+    done: list  # per row: percent complete (rolled up for summaries)
+    values: list[tuple]  # per row: the stored computed columns (as in _WRITE_FIELDS)
+    kids: dict[int, list[int]]  # summary row -> its direct children's rows
 
 
 _LAST_RUNS: dict[int, _LastRun] = {}
@@ -374,6 +382,16 @@ def _network_for(rows: list[tuple], links: list[tuple], cal, last):
     return net, structure, memo
 
 
+def _children_rows(rows: list[tuple]) -> dict[int, list[int]]:
+    """Row positions of each item's direct children, keyed by the parent's position."""
+    pos = {r[0]: i for i, r in enumerate(rows)}
+    kids: dict[int, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        if r[1] is not None:
+            kids[pos[r[1]]].append(i)
+    return dict(kids)
+
+
 def _recompute(
     program: Program, schedule: Schedule, cal: ProgramCalendar | None
 ) -> RecomputeResult:
@@ -397,21 +415,61 @@ def _recompute(
     status = cal.finish_offset(schedule.status_date) if schedule.status_date else None
     result = net.run(status_date=status, minutes_per_day=MINUTES_PER_DAY)
     ids, col_es, col_ef, col_ls, col_lf, col_tf, col_ff, col_crit, col_summ = result.columns()
-    summaries = {pk for pk, summ in zip(ids, col_summ, strict=True) if summ}
-    rollup = _rollup_percent(rows, summaries) if summaries else {}
-    if last is not None:
-        old_values = last.values
-        old_keys = last.keys if last.calendar is cal else {}
+    n = len(rows)
+    same_outline = last is not None and last.structure[:2] == structure[:2]
+    # rows whose inputs changed since the last run (all of them without one to compare with)
+    edited = list(compress(range(n), map(ne, rows, last.rows))) if same_outline else None
+    summary_rows = list(compress(range(n), col_summ))
+    if same_outline and not any(rows[i][3:8:4] != last.rows[i][3:8:4] for i in edited):
+        done = last.done  # no duration or percent changed: the roll-up stands
+        kids = last.kids
     else:
-        old_keys = {}
-        old_values = {
+        kids = last.kids if same_outline else _children_rows(rows)
+        rollup = _rollup_percent(rows, {ids[i] for i in summary_rows}) if summary_rows else {}
+        done = [r[7] for r in rows]
+        for i in summary_rows:
+            done[i] = rollup[ids[i]]
+    answers = list(zip(col_es, col_ef, col_ls, col_lf, col_tf, col_ff, col_crit, strict=True))
+    # The dates of a row depend only on its engine answer, its inputs and its percent (and,
+    # for a summary, on the rows below it): the rest keep the dates they were given.
+    todo: Iterable[int]
+    if last is None:
+        stored = {
             r[0]: r[1:]
             for r in Item.objects.filter(program=program).values_list(
                 "id", *Item.COMPUTED_FIELDS, "percent_complete"
             )
         }
-    keys: dict[int, tuple] = {}
-    values: dict[int, tuple] = {}
+        old_values = [stored.get(pk) for pk in ids]
+        todo = range(n)
+    elif same_outline:
+        old_values = last.values
+        if last.calendar is cal:
+            dirty = set(edited)
+            dirty.update(compress(range(n), map(ne, answers, last.answers)))
+            if done is not last.done:
+                dirty.update(compress(range(n), map(ne, done, last.done)))
+            dirty.update(summary_rows)
+            todo = sorted(dirty)
+        else:
+            todo = range(n)
+    else:
+        at = dict(zip(last.structure[0], range(len(last.rows)), strict=True))
+        where = [at.get(pk) for pk in ids]
+        old_values = [None if j is None else last.values[j] for j in where]
+        if last.calendar is cal:
+            todo = [
+                i
+                for i, j in enumerate(where)
+                if j is None
+                or col_summ[i]
+                or answers[i] != last.answers[j]
+                or rows[i] != last.rows[j]
+                or done[i] != last.done[j]
+            ]
+        else:
+            todo = range(n)
+    values = list(old_values)
     sd, fd = cal.start_date, cal.finish_date
     changed = []
     changed_ids = []
@@ -419,58 +477,43 @@ def _recompute(
     # From the end of the outline, so that a summary comes after every item below it: its
     # start shows as its earliest item's start (a milestone at Friday 17:00 and a task at
     # Monday 08:00 are the same working minute, but not the same day to a reader).
-    firsts: dict[int, list[dt.date]] = {}  # summary id -> earliest (start, early start) below
-    for row, r_es, r_ef, r_ls, r_lf, r_tf, r_ff, r_crit, r_summ in zip(
-        reversed(rows), reversed(col_es), reversed(col_ef), reversed(col_ls),
-        reversed(col_lf), reversed(col_tf), reversed(col_ff), reversed(col_crit),
-        reversed(col_summ), strict=True,
-    ):  # fmt: skip
-        pk, kind, cons, pct = row[0], row[2], row[10], row[7]
-        done = rollup.get(pk, pct)
-        key = (r_es, r_ef, r_ls, r_lf, r_tf, r_ff, r_crit, r_summ, done, kind, cons, row[4], row[5])
-        keys[pk] = key
-        if not r_summ and old_keys.get(pk) == key:  # same answer, same inputs: same dates
-            new = values[pk] = old_values[pk]
+    for i in reversed(todo):
+        row = rows[i]
+        r_es, r_ef, r_ls, r_lf, r_tf, r_ff, r_crit = answers[i]
+        r_summ = col_summ[i]
+        pk, kind, cons = row[0], row[2], row[10]
+        milestone = kind == ItemKind.MILESTONE
+        # A zero-length item shows on the day whose work it follows (Friday 17:00, not
+        # Monday 08:00), except at the project start, which nothing precedes.
+        es = (fd(r_es) if r_es > 0 else sd(r_es)) if milestone else sd(r_es)
+        ef = (fd(r_ef) if r_ef > 0 else sd(r_ef)) if milestone else fd(r_ef)
+        if milestone and row[4] and row[5] is not None:
+            # A manual milestone shows on its own date, as in MS Project, even at 08:00
+            # (which on the working-minute axis is the previous working day's 17:00).
+            es = ef = row[5]
+        ls = (fd(r_ls) if r_ls > 0 else sd(r_ls)) if milestone else sd(r_ls)
+        lf = (fd(r_lf) if r_lf > 0 else sd(r_lf)) if milestone else fd(r_lf)
+        if cons == Constraint.ALAP and not r_summ:
+            start, finish = ls, lf
         else:
-            milestone = kind == ItemKind.MILESTONE
-            # A zero-length item shows on the day whose work it follows (Friday 17:00, not
-            # Monday 08:00), except at the project start, which nothing precedes.
-            es = (fd(r_es) if r_es > 0 else sd(r_es)) if milestone else sd(r_es)
-            ef = (fd(r_ef) if r_ef > 0 else sd(r_ef)) if milestone else fd(r_ef)
-            if milestone and row[4] and row[5] is not None:
-                # A manual milestone shows on its own date, as in MS Project, even at 08:00
-                # (which on the working-minute axis is the previous working day's 17:00).
-                es = ef = row[5]
-            ls = (fd(r_ls) if r_ls > 0 else sd(r_ls)) if milestone else sd(r_ls)
-            lf = (fd(r_lf) if r_lf > 0 else sd(r_lf)) if milestone else fd(r_lf)
-            if cons == Constraint.ALAP and not r_summ:
-                start, finish = ls, lf
-            else:
-                start, finish = es, ef
-            if finish < start:  # zero-length work lands at the end of the previous day
-                start = finish
-            if r_summ:
-                if pk in firsts:  # a summary starts with its earliest item
-                    first_start, first_es = firsts.pop(pk)
-                    start, es = min(start, first_start), min(es, first_es)
-                if done == 100:
-                    r_crit = False  # like a complete task (cpm rule 12)
-            new = (start, finish, es, ef, ls, lf, r_tf, r_ff, r_crit, done)
-            values[pk] = new
-            old = old_values.get(pk)
-            if new != old:
-                changed.append((pk, *new))
-                changed_ids.append(pk)
-                if milestone and (old is None or finish != old[1]):
-                    milestone_moves.append((pk, finish))
-        parent = row[1]
-        if parent is not None:
-            seen = firsts.get(parent)
-            if seen is None:
-                firsts[parent] = [new[0], new[2]]
-            else:
-                seen[0] = min(seen[0], new[0])
-                seen[1] = min(seen[1], new[2])
+            start, finish = es, ef
+        if finish < start:  # zero-length work lands at the end of the previous day
+            start = finish
+        if r_summ:
+            below = kids.get(i)
+            if below:  # a summary starts with its earliest item
+                start = min(start, min([values[c][0] for c in below]))
+                es = min(es, min([values[c][2] for c in below]))
+            if done[i] == 100:
+                r_crit = False  # like a complete task (cpm rule 12)
+        new = (start, finish, es, ef, ls, lf, r_tf, r_ff, r_crit, done[i])
+        values[i] = new
+        old = old_values[i]
+        if new != old:
+            changed.append((pk, *new))
+            changed_ids.append(pk)
+            if milestone and (old is None or finish != old[1]):
+                milestone_moves.append((pk, finish))
     _bulk_write(changed)
     if milestone_moves:
         today = timezone.localdate()
@@ -488,7 +531,9 @@ def _recompute(
     stamp = _touch_schedule(schedule, project_finish)
     if len(_LAST_RUNS) >= _LAST_RUNS_SIZE:
         _LAST_RUNS.pop(next(iter(_LAST_RUNS)))
-    _LAST_RUNS[program.pk] = _LastRun(stamp, cal, structure, net, memo, keys, values)
+    _LAST_RUNS[program.pk] = _LastRun(
+        stamp, cal, structure, net, memo, rows, answers, done, values, kids
+    )
     return RecomputeResult(changed_ids=changed_ids, project_finish=project_finish, items=len(rows))
 
 

@@ -4,10 +4,13 @@ stale dates (another process may have recomputed, or a transaction rolled back).
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.audit_guard import bulk_writes_allowed
 from schedules import services
-from schedules.models import Item, Schedule
+from schedules.models import Dependency, Item, Schedule
 from schedules.tests.factories import ItemFactory, days, link
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +132,134 @@ def test_a_summary_opening_with_a_milestone_starts_on_the_milestone_day(program)
     assert rows["Design approved"] == dt.date(2026, 1, 7)  # Wednesday
     assert rows["Build"] == dt.date(2026, 1, 8)
     assert rows["Build phase"] == dt.date(2026, 1, 7)
+
+
+# ---------------------------------------------------------------------------------------------
+# The remembered recompute (only changed rows converted, roll-up and outline reused) must store
+# exactly what a recompute without memory stores, whatever the edits were.
+# ---------------------------------------------------------------------------------------------
+
+EDIT_KINDS = (
+    "drag", "duration", "progress", "constraint", "alap", "link", "unlink", "holiday", "add",
+    "status_date", "manual",
+)  # fmt: skip
+
+
+def _stored(program):
+    return sorted(
+        Item.objects.filter(program=program).values_list(
+            "id", *Item.COMPUTED_FIELDS, "percent_complete"
+        )
+    )
+
+
+@pytest.fixture
+def outline(program):
+    phases = [ItemFactory(program=program, name=f"Phase {p}") for p in range(2)]
+    tasks = [
+        ItemFactory(program=program, parent=phases[k % 2], duration_minutes=days(1 + k % 4))
+        for k in range(6)
+    ]
+    ItemFactory(program=program, parent=phases[1], kind="milestone", name="Go-live")
+    link(tasks[0], tasks[2])
+    link(tasks[2], tasks[4], type="SS", lag_days=1)
+    link(tasks[1], tasks[3], type="FF")
+    link(tasks[0], phases[1])
+    return program
+
+
+def _apply(program, manager, kind, pick, amount):
+    items = list(Item.objects.filter(program=program).order_by("outline_path"))
+    leaves = [i for i in items if i.kind != "summary"]
+    tasks = [i for i in leaves if i.kind != "milestone"]
+    item = leaves[pick % len(leaves)]
+    task = tasks[pick % len(tasks)]
+    day = dt.date(2026, 1, 5) + dt.timedelta(days=amount)
+    edit = {"actor": manager, "expected_version": None}
+    if kind == "drag":
+        services.item_update(item=item, start=day, **edit)
+    elif kind == "duration":
+        services.item_update(item=task, duration_minutes=days(1 + amount % 7), **edit)
+    elif kind == "progress":
+        services.item_update(item=task, percent_complete=(0, 40, 100)[amount % 3], **edit)
+    elif kind == "constraint":
+        cons = ("snlt", "fnet", "fnlt", "mso", "mfo", "asap")[amount % 6]
+        date = None if cons == "asap" else day
+        services.item_update(item=item, constraint=cons, constraint_date=date, **edit)
+    elif kind == "alap":
+        services.item_update(item=item, constraint="alap", constraint_date=None, **edit)
+    elif kind == "manual":
+        services.item_update(item=task, manual=True, start=day, **edit)
+    elif kind == "link":
+        other = leaves[(pick + 1 + amount) % len(leaves)]
+        link(item, other, type=("FS", "SS", "FF", "SF")[amount % 4], lag_days=amount % 3 - 1)
+    elif kind == "unlink":
+        links = list(Dependency.objects.filter(program=program).order_by("id"))
+        if links:
+            dep = links[pick % len(links)]
+            services.dependency_delete(actor=manager, dependency=dep, expected_version=None)
+    elif kind == "holiday":
+        services.holiday_create(
+            actor=manager, program=program, name="Closed", start=day, finish=day
+        )
+    elif kind == "status_date":
+        services.schedule_update(
+            actor=manager, program=program, expected_version=None, status_date=day
+        )
+    else:
+        parent = next(i for i in items if i.kind == "summary")
+        ItemFactory(program=program, parent=parent, duration_minutes=days(1 + amount % 3))
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(EDIT_KINDS), st.integers(0, 50), st.integers(0, 40)),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_remembered_recompute_stores_what_a_fresh_one_would(outline, manager, edits):
+    program = outline
+    for kind, pick, amount in edits:
+        try:
+            _apply(program, manager, kind, pick, amount)
+        except ValidationError:
+            continue  # refused (a loop, a summary's dates ...): nothing was stored
+        remembered = _stored(program)
+
+        services._LAST_RUNS.clear()
+        fresh = services.recompute(program)
+
+        assert fresh.changed_ids == []
+        assert _stored(program) == remembered
+
+
+def test_a_drag_converts_only_the_rows_it_moves(program, manager, chain, monkeypatch):
+    """With the memory valid, a drag converts to dates only the rows whose answers changed
+    (and the summaries): here the dragged task and its successor, not the longer unlinked
+    task that sets the project finish."""
+    a, b = chain
+    other = ItemFactory(program=program, name="Unrelated", duration_minutes=days(20))
+    services.recompute(program)
+    converted = []
+    real = services.ProgramCalendar.start_date
+
+    def spy(self, offset):
+        converted.append(offset)
+        return real(self, offset)
+
+    monkeypatch.setattr(services.ProgramCalendar, "start_date", spy)
+    a.refresh_from_db()
+    services.item_update(
+        actor=manager, item=a, expected_version=a.version, start=dt.date(2026, 1, 12)
+    )
+
+    assert len(converted) == 2 * 2  # early and late start of `a` and `b`
+    assert _finish(b) == dt.date(2026, 1, 16)
+    other.refresh_from_db()
+    assert other.finish == dt.date(2026, 1, 30)
