@@ -427,6 +427,8 @@ BULK_SERVICES = {
     "risks/imports/__init__.py",  # RAID import: bulk rows, creation entries written in bulk
     "governance/demo_raci.py",  # backdates when one demo obligation turned non-compliant
     "governance/demo.py",  # backdates the demo requests' timelines and decisions to the story
+    "vendors/demo_contracts.py",  # backdates when each demo amendment was recorded
+    "vendors/demo_deliverables.py",  # backdates the demo submission rounds and reviews
 }
 
 

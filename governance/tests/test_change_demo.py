@@ -64,7 +64,8 @@ def test_erp_timelines_follow_the_story_dates(erp):
 
 def test_erp_decision_log(erp):
     decisions = {d.key: d for d in Decision.objects.filter(program=erp)}
-    assert len(decisions) == 10
+    # the governance demo's ten come first; later demos add theirs (the vendors' RFP selection)
+    assert {f"DEC-{n}" for n in range(1, 11)} <= set(decisions)
     assert [d.key for d in decisions.values() if d.status == "superseded"] == ["DEC-4"]
     assert decisions["DEC-4"].superseded_by == decisions["DEC-5"]
     assert [d.key for d in decisions.values() if d.status == "proposed"] == ["DEC-10"]
