@@ -6,6 +6,7 @@ request for a same-origin resource fails the test that caused it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -86,6 +87,12 @@ def page(browser, live_server):
     page = context.new_page()
     page.watcher = PageWatcher(page, live_server.url)
     yield page
+    # Let requests still in flight (a redraw after the last step) finish before the database is
+    # flushed: the server thread answering one would deadlock with the flush's TRUNCATE.
+    from playwright.sync_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError):
+        page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
 
 
