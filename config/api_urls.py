@@ -11,6 +11,7 @@ v1 = [
     path("", include("risks.api.urls")),
     path("", include("governance.api.urls")),
     path("", include("vendors.api.urls")),
+    path("", include("budgets.api.urls")),
 ]
 
 urlpatterns = [

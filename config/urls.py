@@ -11,6 +11,7 @@ urlpatterns = [
     path("programs/<str:code>/raid/", include("risks.urls")),
     path("programs/<str:code>/governance/", include("governance.urls")),
     path("programs/<str:code>/vendors/", include("vendors.urls")),
+    path("programs/<str:code>/budget/", include("budgets.urls")),
     path("programs/", include("programs.urls")),
     path("feeds/schedule/<str:token>.ics", FeedView.as_view(), name="schedule_feed"),
     path("api/", include("config.api_urls")),

@@ -94,6 +94,22 @@ MATRIX: dict[str, frozenset[Role]] = {
     "rfp.select": frozenset({M}),
     "portal.view": frozenset({VE}),
     "portal.submit": frozenset({VE}),
+    # budgets: every internal member reads the budget (line owners explain their variances);
+    # finance and the program manager keep the books; the vendor portal sends invoices
+    "budget.view": INTERNAL,
+    "budget.change": frozenset({M, FI}),  # categories, lines, the plan grid, forecasts, reserves
+    "budget.change_order": frozenset({M, CO, FI}),  # draft change orders
+    "budget.approve": frozenset({M, EX}),  # approve or reject change orders
+    "budget.settings": frozenset({M, FI}),
+    "budget.export": frozenset({M, CO, FI, EX}),
+    "actual.change": frozenset({M, FI}),  # manual cost entries, GL imports, accruals
+    "invoice.view": INTERNAL,
+    "invoice.change": frozenset({M, CO, FI}),  # receive, correct, validate
+    "invoice.approve": frozenset({M, FI}),  # approve or reject (amount limits: a service rule)
+    "invoice.pay": frozenset({FI}),
+    "variance.explain": frozenset({M, CO, CT, FI}),  # the line's owner (a service rule)
+    "variance.review": frozenset({M, FI}),  # request and approve explanations
+    "portal.invoice": frozenset({VE}),
 }
 
 ACTIONS = tuple(MATRIX)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "risks",
     "governance",
     "vendors",
+    "budgets",
 ]
 
 MIDDLEWARE = [

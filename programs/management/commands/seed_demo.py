@@ -12,6 +12,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from budgets import demo as budgets_demo
 from core.models import User
 from core.permissions import Role
 from governance import demo as governance_demo
@@ -125,6 +126,7 @@ class Command(BaseCommand):
             ("RAID log", risks_demo),
             ("Governance", governance_demo),
             ("Vendors", vendors_demo),
+            ("Budget", budgets_demo),
         ]:
             for code in ("ERP", "CRM"):
                 program = Program.objects.filter(code=code).first()

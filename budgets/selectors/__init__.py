@@ -1,0 +1,1 @@
+"""Reads shaped for budgets' pages, reports and exports (one module per area)."""
