@@ -14,7 +14,7 @@ from programs.models import Program
 
 from .models import BudgetLine
 
-AREAS = ("plan", "forecasts", "actuals", "invoices", "variance")
+AREAS = ("plan", "forecasts", "actuals", "invoices", "variance", "evm")
 
 
 def _area_modules():

@@ -1,17 +1,23 @@
 """The ERP demo budget's structure: six cost categories, eleven lines over the four workstreams
 (three of them tied to Northwind's, Contoso's and Fabrikam's contracts), the original plan of
-every month of the program (March 2026 to September 2027) and the two reserves."""
+every month of the program (March 2026 to September 2027; lines whose spend follows the work
+are phased from the schedule's current baseline, so earned value compares like with like), the
+two reserves, and two change
+orders: CO-1 approved (the wave 1 re-plan, caused by governance's implemented change request and
+paid from the contingency reserve) and CO-2, a draft awaiting a decision."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-from core.audit import audit_create
 from core.permissions import Role
 from programs.models import Program, ProgramMembership
+from schedules.models import Baseline, BaselineItem, ItemKind
 from vendors.models import Contract
 
-from .models import Reserve, ReserveKind
+from . import evm
+from .models import ReserveKind
 from .months import month_range
 from .services import structure
 from .services.checks import program_months
@@ -60,6 +66,60 @@ LINES = [
      "l.novak@example.com", None, "9000.00", 8, 18),
 ]  # fmt: skip
 
+# Lines whose spend follows the work: their plan is phased from the schedule's current baseline
+# (SCHEDULED of it; the rest evenly), as a performance measurement baseline is. Hosting and
+# licences are flat fees, kept flat.
+SHAPED = {"labour", "vendor", "travel", "training"}
+SCHEDULED = Decimal("0.8")
+CENT = Decimal("0.01")
+
+
+def _schedule_shapes(program: Program) -> dict[int, dict[dt.date, Decimal]]:
+    """Per workstream, how its baseline work falls into months: each leaf item's baseline cost
+    (or, without cost, its working days) spread evenly over its baseline dates."""
+    baseline = Baseline.objects.filter(program=program, is_current=True).first()
+    if baseline is None:
+        return {}
+    shapes: dict[int, dict[dt.date, Decimal]] = {}
+    rows = BaselineItem.objects.filter(
+        baseline=baseline, item__workstream__isnull=False, start__isnull=False,
+        finish__isnull=False,
+    ).exclude(item__kind=ItemKind.SUMMARY).values_list(
+        "item__workstream_id", "start", "finish", "cost", "duration_minutes"
+    )  # fmt: skip
+    for workstream, start, finish, cost, minutes in rows:
+        weight = cost or Decimal(minutes) / 480
+        if weight <= 0 or finish < start:
+            continue
+        shape = shapes.setdefault(workstream, {})
+        for month, part in evm.spread(Decimal(weight), start, finish).items():
+            shape[month] = shape.get(month, Decimal(0)) + part
+    return shapes
+
+
+def _phased(amounts: dict[dt.date, Decimal], shape: dict[dt.date, Decimal]) -> dict:
+    """The line's total over its months, SCHEDULED of it in the proportions of `shape` (the
+    workstream's baseline work in those months, smoothed) and the rest as planned before; to
+    the cent, the last month taking the rounding so the total is unchanged."""
+    months = sorted(amounts)
+    raw = [shape.get(m, Decimal(0)) for m in months]
+    # a three-month moving average: people and vendors are not hired and let go month by month
+    weights = [
+        sum(raw[max(0, i - 1) : i + 2]) / len(raw[max(0, i - 1) : i + 2]) for i in range(len(raw))
+    ]
+    total_weight = sum(weights)
+    if not months or total_weight <= 0:
+        return amounts
+    total = sum(amounts.values())
+    phased, running = {}, Decimal(0)
+    for month, weight in zip(months[:-1], weights[:-1], strict=True):
+        value = amounts[month] * (1 - SCHEDULED) + total * SCHEDULED * weight / total_weight
+        phased[month] = value.quantize(CENT)
+        running += phased[month]
+    phased[months[-1]] = total - running
+    return phased
+
+
 RESERVES = [
     (ReserveKind.MANAGEMENT, "250000.00", "Held by the sponsor for unknown unknowns."),
     (ReserveKind.CONTINGENCY, "400000.00", "For the identified risks (see the RAID log's EMV)."),
@@ -88,8 +148,10 @@ def build(program: Program, ctx: dict) -> dict:
     months = month_range(*program_months(program))
     ctx["months"] = months
     ctx["lines"] = {}
+    shapes = _schedule_shapes(program)
     cells = 0
     for slug, ws, category, name, owner, contract, monthly, first, last in LINES:
+        amounts = {}
         line = structure.line_create(
             actor=actor,
             program=program,
@@ -103,17 +165,80 @@ def build(program: Program, ctx: dict) -> dict:
         for index in range(first, min(last, len(months) - 1) + 1):
             # a gentle ramp: the first two months of a line at 60 % and 80 %
             factor = {first: Decimal("0.6"), first + 1: Decimal("0.8")}.get(index, Decimal("1"))
-            amount = (Decimal(monthly) * factor).quantize(Decimal("0.01"))
-            structure.plan_set(actor=actor, line=line, month=months[index], amount=amount)
+            amounts[months[index]] = (Decimal(monthly) * factor).quantize(Decimal("0.01"))
             cells += 1
-    for kind, amount, note in RESERVES:
-        reserve = Reserve(program=program, kind=kind, amount=Decimal(amount), note=note)
-        reserve.full_clean()
-        reserve.save()
-        audit_create(actor=ctx["manager"], instance=reserve)
+        if category in SHAPED:
+            amounts = _phased(amounts, shapes.get(workstreams[ws].pk, {}))
+        structure.line_plan_set(
+            actor=actor, line=line, amounts=amounts, expected_version=line.version
+        )
+    ctx["reserves"] = {
+        kind: structure.reserve_set(
+            actor=ctx["manager"], program=program, kind=kind, amount=amount, note=note
+        )
+        for kind, amount, note in RESERVES
+    }
+    orders = _change_orders(program, ctx)
     return {
         "cost categories": len(CATEGORIES),
         "budget lines": len(ctx["lines"]),
         "planned months": cells,
         "reserves": len(RESERVES),
+        "change orders": orders,
+        "reserve movements": 1,
     }
+
+
+REPLAN_CR = "Move the wave 1 go-live from January to February 2027"
+# line slug, month index (0 = March 2026), amount
+REPLAN = [
+    ("dm_contoso", 9, "30000.00"),
+    ("dm_contoso", 10, "30000.00"),
+    ("fin_nw", 10, "45000.00"),
+    ("fin_nw", 11, "45000.00"),
+    ("fin_fte", 11, "35000.00"),
+]
+TRAVEL_TO_TRAINING = [("fin_travel", 15, "-4500.00"), ("fin_training", 15, "4500.00")]
+
+
+def _change_orders(program: Program, ctx: dict) -> int:
+    """CO-1: the wave 1 re-plan (approved by the program manager, drawn from contingency);
+    CO-2: travel moved to key-user training (a draft finance raised, awaiting a decision)."""
+    from governance.models import ChangeRequest
+
+    lines, months = ctx["lines"], ctx["months"]
+    finance, manager = ctx["finance"], ctx["manager"]
+    request = ChangeRequest.objects.filter(
+        program=program, title=REPLAN_CR, status__in=structure.CR_STATUSES_FOR_CHANGE_ORDERS
+    ).first()
+    replan = structure.change_order_create(
+        actor=finance,
+        program=program,
+        title="Wave 1 re-plan: extended Northwind team and a second mock load",
+        reason="The finance go-live moved from January to February 2027 (steering committee, "
+        "Q3 re-plan): Northwind keeps its extended team two more months, Contoso runs a "
+        "second mock load, and the key users stay on the project through UAT.",
+        change_request=request,
+        amounts=[(lines[slug], months[i], Decimal(a)) for slug, i, a in REPLAN],
+    )
+    decided = dt.date.today()
+    structure.change_order_decide(actor=manager, change_order=replan, approve=True, on=decided)
+    structure.reserve_movement_create(
+        actor=finance,
+        reserve=ctx["reserves"][ReserveKind.CONTINGENCY],
+        amount=-sum(Decimal(a) for _s, _i, a in REPLAN),
+        on=decided,
+        reason="Contingency draw for the wave 1 re-plan (legacy data quality and late "
+        "pre-production hardware moved the finance go-live).",
+        change_order=replan,
+    )
+    structure.change_order_create(
+        actor=finance,
+        program=program,
+        title="Move plant-visit travel to key-user training",
+        reason="Remote fit-to-standard sessions replaced the June 2027 plant visits; the money "
+        "goes to a third key-user training wave for the Brno plant.",
+        amounts=[(lines[slug], months[i], Decimal(a)) for slug, i, a in TRAVEL_TO_TRAINING],
+    )
+    ctx["change_orders"] = {"replan": replan}
+    return 2

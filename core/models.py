@@ -190,3 +190,19 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} -> {', '.join(self.to)} ({self.status})"
+
+
+class OutboundEmailAttachment(models.Model):
+    """A file sent with an outbound e-mail (e.g. the monthly budget export), kept with it so a
+    retry sends the same bytes."""
+
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    mimetype = models.CharField(max_length=120)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["email_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.mimetype})"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from .models import OutboundEmail, OutboundEmailStatus
+from .models import OutboundEmail, OutboundEmailAttachment, OutboundEmailStatus
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +19,17 @@ MAX_EMAIL_ATTEMPTS = 5
 
 @transaction.atomic
 def email_enqueue(
-    *, to: list[str], subject: str, body_text: str, body_html: str = "", idempotency_key: str
+    *,
+    to: list[str],
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    idempotency_key: str,
+    attachments: Iterable[tuple[str, bytes, str]] = (),
 ) -> OutboundEmail:
-    """Record an e-mail and hand it to a worker after commit; the same key never sends twice."""
+    """Record an e-mail and hand it to a worker after commit; the same key never sends twice.
+
+    `attachments` are (filename, content, mimetype) triples, stored with the e-mail."""
     email, created = OutboundEmail.objects.get_or_create(
         idempotency_key=idempotency_key,
         defaults={
@@ -31,6 +40,10 @@ def email_enqueue(
         },
     )
     if created:
+        OutboundEmailAttachment.objects.bulk_create(
+            OutboundEmailAttachment(email=email, filename=name, content=content, mimetype=mime)
+            for name, content, mime in attachments
+        )
         from .tasks import outbound_email_send_task
 
         transaction.on_commit(lambda: outbound_email_send_task.delay(str(email.pk)))
@@ -52,6 +65,8 @@ def email_send(*, email_id) -> OutboundEmail:
         message = EmailMultiAlternatives(email.subject, email.body_text, to=email.to)
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
+        for attachment in email.attachments.all():
+            message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
         try:
             message.send()
         except Exception as exc:  # SMTP errors come in many types; record and let the task retry

@@ -49,12 +49,28 @@ PROGRAM_NAV = [
             ("RFPs", "ti-scale", "vendors:rfp_list", "rfp.view"),
         ],
     ),
+    (
+        "Budget",
+        "ti-coin",
+        [
+            ("Overview", "ti-report-money", "budgets:overview", "budget.view"),
+            ("Plan", "ti-table", "budgets:plan", "budget.view"),
+            ("Change orders", "ti-arrows-diff", "budgets:change_order_list", "budget.view"),
+            ("Forecasts", "ti-trending-up", "budgets:forecasts", "budget.view"),
+            ("Actuals", "ti-receipt", "budgets:actuals", "budget.view"),
+            ("Invoices", "ti-file-invoice", "budgets:invoice_list", "invoice.view"),
+            ("Accruals", "ti-clock-dollar", "budgets:accrual_list", "budget.view"),
+            ("Variance", "ti-chart-bar", "budgets:variance", "budget.view"),
+            ("Earned value", "ti-chart-line", "budgets:evm", "budget.view"),
+        ],
+    ),
     # the vendor portal: what a vendor-role member sees instead of the program's pages
     ("Our portal", "ti-home", "vendors:portal_home", "portal.view"),
     ("Contracts", "ti-file-certificate", "vendors:portal_contract_list", "portal.view"),
     ("Deliverables", "ti-package", "vendors:portal_deliverables", "portal.view"),
     ("SLAs", "ti-activity-heartbeat", "vendors:portal_slas", "portal.view"),
     ("Scorecard", "ti-gauge", "vendors:portal_scorecard", "portal.view"),
+    ("Invoices", "ti-file-invoice", "budgets:portal_invoices", "portal.invoice"),
     ("Members", "ti-users", "programs:member_list", "membership.view"),
     ("Activity", "ti-history", "programs:activity", "activity.view"),
 ]

@@ -127,6 +127,12 @@ class Ledger:
         return total
 
 
+def _cents(value) -> Decimal:
+    """A database sum as Decimal cents: SQLite (the embedded dev database) sums decimals in
+    binary floating point, so 0.1 + 0.2 comes back as 0.30000000000000004 there."""
+    return ZERO if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def _grouped(queryset: QuerySet, value: str = "amount") -> Iterable[tuple[int, dt.date, Decimal]]:
     return queryset.values_list("line_id", "month").annotate(total=Sum(value)).order_by()
 
@@ -155,14 +161,14 @@ def ledger(
 
     cells: dict[tuple[int, dt.date], Cell] = defaultdict(Cell)
     for line_id, month, total in _grouped(PlanAmount.objects.filter(scope)):
-        cells[line_id, month].original = total
+        cells[line_id, month].original = _cents(total)
     approved = ChangeOrderAmount.objects.filter(
         scope, change_order__status=ChangeOrderStatus.APPROVED
     )
     for line_id, month, total in _grouped(approved):
-        cells[line_id, month].change_orders = total
+        cells[line_id, month].change_orders = _cents(total)
     for line_id, month, total in _grouped(ForecastEntry.objects.filter(scope, is_latest=True)):
-        cells[line_id, month].forecast = total
+        cells[line_id, month].forecast = _cents(total)
     entries = (
         CostEntry.objects.filter(scope)
         .values_list("line_id", "month")
@@ -174,8 +180,8 @@ def ledger(
     )
     for line_id, month, total, accrued in entries:
         cell = cells[line_id, month]
-        cell.actual = total
-        cell.accrued = accrued or ZERO
+        cell.actual = _cents(total)
+        cell.accrued = _cents(accrued)
 
     months = sorted({month for _line, month in cells})
     if first_month is not None and last_month is not None:

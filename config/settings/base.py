@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
         "VendorStatusEnum": "vendors.models.vendors.VendorStatus",
         "ChecklistKindEnum": "vendors.models.vendors.ChecklistKind",
         "DeliverableStatusEnum": "vendors.models.deliverables.DeliverableStatus",
+        "InvoiceStatusEnum": "budgets.models.invoices.InvoiceStatus",
     },
 }
 

@@ -60,6 +60,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "risks.risk_snapshots_take",
         "schedule": crontab(hour=22, minute=50),
     },
+    # Budgets (budgets/tasks.py): the variance report to finance members on the 1st of each
+    # month in the program's time zone; hourly on the days a 1st can fall on somewhere on earth
+    # (from the 28th UTC for zones ahead of UTC), idempotent per program, month and member.
+    "budget-monthly-export": {
+        "task": "budgets.monthly_export_send",
+        "schedule": crontab(minute=50, day_of_month="1-3,28-31"),
+    },
+    # Earned value: this month's snapshot of every active program (the S-curve's EV history);
+    # daily, the month's last run stays.
+    "budget-evm-snapshots": {
+        "task": "budgets.evm_snapshots_take",
+        "schedule": crontab(hour=23, minute=20),
+    },
     # Compliance register (governance/tasks.py): review reminders and re-escalation, idempotent.
     "compliance-reviews-and-escalations": {
         "task": "governance.compliance_reviews_and_escalations",

@@ -429,6 +429,7 @@ BULK_SERVICES = {
     "governance/demo.py",  # backdates the demo requests' timelines and decisions to the story
     "vendors/demo_contracts.py",  # backdates when each demo amendment was recorded
     "vendors/demo_deliverables.py",  # backdates the demo submission rounds and reviews
+    "budgets/services/gl_import.py",  # GL import: bulk cost entries, audit_create_many
 }
 
 

@@ -39,6 +39,7 @@ from ..forms_changes import (
     PolicyForm,
     TransitionForm,
 )
+from ..outcomes import outcomes_for
 from ..selectors import changes as selectors
 from ..selectors.decisions import decisions_linked_to
 from ..services import change_rules as rules
@@ -198,6 +199,7 @@ class ChangeRequestDetailView(ChangeMixin, TemplateView):
             history=history,
             history_more=len(history) == 30,
             related_decisions=[d for d in decisions_linked_to(obj=cr) if d.pk != cr.decision_id],
+            outcomes=outcomes_for(cr, self.access),
             status_colour=CHANGE_STATUS_COLOURS[cr.status],
             steps=_steps(cr, transitions),
             today=timezone.localdate(),

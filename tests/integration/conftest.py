@@ -20,6 +20,7 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.db import connection
 
 from config.celery import app as celery_app
 
@@ -60,6 +61,7 @@ class Inbox:
                     "subject": str(parsed["Subject"]),
                     "to": str(parsed["To"]),
                     "body": parsed.get_body(preferencelist=("plain",)).get_content(),
+                    "message": parsed,  # the whole message, for its attachments
                 }
             )
         return "250 Message accepted for delivery"
@@ -92,8 +94,6 @@ def smtp_inbox(smtp_server) -> Inbox:
 @pytest.fixture(scope="module")
 def celery_worker(django_db_setup, smtp_server, tmp_path_factory):
     """Start `celery -A config worker` on the test database; stop it when the module is done."""
-    from django.db import connection
-
     controller, _ = smtp_server
     broker_url = settings.CELERY_BROKER_URL
     # A queue of our own: another test session on the same Redis DB (a second checkout, CI
@@ -153,6 +153,85 @@ def celery_worker(django_db_setup, smtp_server, tmp_path_factory):
             if celery_app.control.ping(destination=[hostname], timeout=0.5):
                 break
             if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start:\n{log_path.read_text()[-4000:]}")
+    except BaseException:
+        stop()
+        raise
+    yield process, log_path
+    stop()
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server):
+    controller, _ = smtp_server
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = controller.hostname
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 10
+    return settings
+
+
+@pytest.fixture
+def eager_celery():
+    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(scope="module")
+def chain_worker(django_db_setup, smtp_server, tmp_path_factory):
+    """A worker that, unlike the shared fixture's, also publishes to the test's own queue: the
+    escalation task it runs enqueues the send tasks, and those must come back to it."""
+    controller, _ = smtp_server
+    broker_url = settings.CELERY_BROKER_URL
+    queue = f"pytest-chain-{os.getpid()}-{socket.gethostname()}"
+    saved_queue = celery_app.conf.task_default_queue
+    client = redis.Redis.from_url(broker_url)
+    client.delete(queue)
+    celery_app.conf.task_default_queue = queue
+    db = connection.settings_dict
+    auth = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "TEST_DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "TEST_REDIS_URL": broker_url,
+        "TEST_EMAIL_URL": f"smtp://{controller.hostname}:{controller.port}",
+        "PYTHONUNBUFFERED": "1",
+    }
+    hostname = f"pytest-chain-{os.getpid()}@{socket.gethostname()}"
+    script = (
+        "import django, sys; django.setup(); from config.celery import app; "
+        "app.conf.task_default_queue = sys.argv[1]; "
+        "app.worker_main(['worker', '--pool=solo', '--loglevel=INFO', '-n', sys.argv[2], "
+        "'-Q', sys.argv[1], '--without-gossip', '--without-mingle', '--without-heartbeat'])"
+    )
+    log_path = tmp_path_factory.mktemp("chain-celery") / "worker.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [str(BASE_DIR / ".venv" / "bin" / "python"), "-c", script, queue, hostname],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+    def stop():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        log.close()
+        celery_app.conf.task_default_queue = saved_queue
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+
+    try:
+        deadline = time.monotonic() + WORKER_BOOT_SECONDS
+        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the worker did not start:\n{log_path.read_text()[-4000:]}")
     except BaseException:
         stop()

@@ -9,20 +9,13 @@ would. Each level's e-mail arrives once, to the right people, with the right sub
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import socket
-import subprocess
 import time
 import zoneinfo
 
 import pytest
-import redis
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
-from config.celery import app as celery_app
 from core.models import OutboundEmail, OutboundEmailStatus
 from core.permissions import Role
 from programs import services as program_services
@@ -32,7 +25,7 @@ from risks.escalation import SEND_FROM_HOUR
 from risks.models import Action
 from risks.tasks import raid_escalate_overdue_task
 
-from .conftest import BASE_DIR, WORKER_BOOT_SECONDS, wait_for
+from .conftest import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -104,26 +97,6 @@ def received(inbox, action) -> list[tuple[list[str], str]]:
     )
 
 
-@pytest.fixture
-def smtp_settings(settings, smtp_server):
-    controller, _ = smtp_server
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = controller.hostname
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 10
-    return settings
-
-
-@pytest.fixture
-def eager_celery():
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
-
-
 def test_escalation_run_twice_sends_each_email_once_over_smtp(
     smtp_settings, smtp_inbox, eager_celery
 ):
@@ -149,66 +122,7 @@ def test_escalation_run_twice_sends_each_email_once_over_smtp(
 # --- the same through a real worker --------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def raid_worker(django_db_setup, smtp_server, tmp_path_factory):
-    """A worker that, unlike the shared fixture's, also publishes to the test's own queue: the
-    escalation task it runs enqueues the send tasks, and those must come back to it."""
-    controller, _ = smtp_server
-    broker_url = settings.CELERY_BROKER_URL
-    queue = f"pytest-raid-{os.getpid()}-{socket.gethostname()}"
-    saved_queue = celery_app.conf.task_default_queue
-    client = redis.Redis.from_url(broker_url)
-    client.delete(queue)
-    celery_app.conf.task_default_queue = queue
-    db = connection.settings_dict
-    auth = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "TEST_DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "TEST_REDIS_URL": broker_url,
-        "TEST_EMAIL_URL": f"smtp://{controller.hostname}:{controller.port}",
-        "PYTHONUNBUFFERED": "1",
-    }
-    hostname = f"pytest-raid-{os.getpid()}@{socket.gethostname()}"
-    script = (
-        "import django, sys; django.setup(); from config.celery import app; "
-        "app.conf.task_default_queue = sys.argv[1]; "
-        "app.worker_main(['worker', '--pool=solo', '--loglevel=INFO', '-n', sys.argv[2], "
-        "'-Q', sys.argv[1], '--without-gossip', '--without-mingle', '--without-heartbeat'])"
-    )
-    log_path = tmp_path_factory.mktemp("raid-celery") / "worker.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [str(BASE_DIR / ".venv" / "bin" / "python"), "-c", script, queue, hostname],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-
-    def stop():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        log.close()
-        celery_app.conf.task_default_queue = saved_queue
-        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-
-    try:
-        deadline = time.monotonic() + WORKER_BOOT_SECONDS
-        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the worker did not start:\n{log_path.read_text()[-4000:]}")
-    except BaseException:
-        stop()
-        raise
-    yield process, log_path
-    stop()
-
-
-def test_duplicate_escalation_tasks_in_a_worker_send_each_email_once(raid_worker, smtp_inbox):
+def test_duplicate_escalation_tasks_in_a_worker_send_each_email_once(chain_worker, smtp_inbox):
     action, people = overdue_action("WRK")
 
     runs = [raid_escalate_overdue_task.delay() for _ in range(2)]  # a duplicated beat run

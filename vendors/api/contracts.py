@@ -728,7 +728,7 @@ class RateViewSet(ContractPartViewSet):
     queryset = RateCardEntry.objects.none()
     serializer_class = RateSerializer
     model = RateCardEntry
-    target = "rate"
+    target = "entry"
 
     def ordered(self, queryset):
         return queryset.order_by("role", "unit")

@@ -545,11 +545,12 @@ def rate_create(*, actor, contract: Contract, role: str, rate, unit: str) -> Rat
 
 @transaction.atomic
 def rate_update(
-    *, actor, rate: RateCardEntry, expected_version: int | None, **changes: Any
+    *, actor, entry: RateCardEntry, expected_version: int | None, **changes: Any
 ) -> RateCardEntry:
-    contract = _lock_contract(rate.contract)
+    """Change a rate-card line (`entry`; its price is the change `rate=`)."""
+    contract = _lock_contract(entry.contract)
     _refuse_if_closed(contract, "rate card")
-    current = lock_current(RateCardEntry, pk=rate.pk, expected_version=expected_version)
+    current = lock_current(RateCardEntry, pk=entry.pk, expected_version=expected_version)
     if "role" in changes:
         changes["role"] = (changes["role"] or "").strip()
     _check_rate_unique(
@@ -564,7 +565,7 @@ def rate_update(
 
 
 @transaction.atomic
-def rate_delete(*, actor, rate: RateCardEntry, expected_version: int | None) -> None:
-    contract = _lock_contract(rate.contract)
+def rate_delete(*, actor, entry: RateCardEntry, expected_version: int | None) -> None:
+    contract = _lock_contract(entry.contract)
     _refuse_if_closed(contract, "rate card")
-    delete(rate, actor=actor, expected_version=expected_version)
+    delete(entry, actor=actor, expected_version=expected_version)

@@ -370,7 +370,7 @@ def test_one_rate_card_line_per_role_and_unit(cast, contract):
     )
     with pytest.raises(ValidationError):
         services.rate_update(
-            actor=cast.pm, rate=hourly, expected_version=hourly.version, unit="day"
+            actor=cast.pm, entry=hourly, expected_version=hourly.version, unit="day"
         )
     assert RateCardEntry.objects.filter(contract=contract).count() == 2
 

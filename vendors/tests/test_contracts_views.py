@@ -367,3 +367,18 @@ def test_the_portal_list_queries_do_not_grow(cast, vendor, contract, portal):
         extra = make_contract(cast.program, vendor, actor=cast.pm, title=f"SOW {i}")
         amend(extra, cast.pm, "1.00")
     assert _list_queries(cast.vendor, PORTAL) == one
+
+
+def test_editing_a_rate_card_line_changes_its_price(cast, contract):
+    entry = services.rate_create(
+        actor=cast.pm, contract=contract, role="Senior consultant", rate=Decimal("1200.00"),
+        unit="day",
+    )  # fmt: skip
+    url = f"/programs/ERP/vendors/contracts/{contract.key}/rates/{entry.pk}/edit/"
+    response = client(cast.pm).post(
+        url,
+        {"role": "Senior consultant", "rate": "1250.00", "unit": "day", "version": entry.version},
+    )
+    assert response.status_code in (200, 302)
+    entry.refresh_from_db()
+    assert entry.rate == Decimal("1250.00") and entry.version == 2

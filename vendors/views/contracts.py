@@ -582,7 +582,7 @@ class RateEditView(ContractPartMixin, TemplateView):
 
         def call(data):
             services.rate_update(
-                actor=request.user, rate=rate, expected_version=data.pop("version"), **data
+                actor=request.user, entry=rate, expected_version=data.pop("version"), **data
             )
 
         return self.save(request, contract, form, call, f"Rate for {rate.role} saved.", row=rate)
@@ -606,7 +606,7 @@ class RateDeleteView(ContractPartMixin, TemplateView):
         row = selectors.rate_get(contract=contract, pk=pk)
         try:
             services.rate_delete(
-                actor=request.user, rate=row, expected_version=posted_version(request)
+                actor=request.user, entry=row, expected_version=posted_version(request)
             )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Nothing was deleted; review it first.")
