@@ -133,12 +133,15 @@ class ProgramViewMixin(LoginRequiredMixin):
 PAGE_SIZES = (25, 50, 100)
 
 
-def paginate(request, queryset, per_page: int = 25):
+def paginate(request, queryset, per_page: int = 25, count: int | None = None):
     """A page of `queryset`; `?per_page=` may pick another of PAGE_SIZES, `?page=` out of range
-    gives the last page rather than an error."""
+    gives the last page rather than an error. A view that already knows how many rows match
+    (e.g. from its totals query) passes `count` and saves the COUNT query."""
     try:
         requested = int(request.GET.get("per_page", per_page))
     except ValueError:
         requested = per_page
     paginator = Paginator(queryset, requested if requested in PAGE_SIZES else per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: the instance value wins
     return paginator.get_page(request.GET.get("page"))

@@ -374,3 +374,31 @@ def test_pages_answer_for_a_member(program, users_by_role, line):
         assert viewer.get(BASE + path).status_code == 200, path
     assert viewer.get(f"{BASE}lines/BL-99/").status_code == 404
     assert Role.VIEWER in Role.values
+
+
+def test_a_change_requests_page_lists_the_change_orders_it_caused(db):
+    from django.test import Client
+
+    from budgets.tests.factories import make_line
+    from budgets.tests.plan_factories import make_order
+    from governance.tests.factories_changes import make_cast, make_cr
+
+    cast = make_cast()
+    line = make_line(cast.program, actor=cast.pm, name="Northwind SOW 1")
+    approved = make_cr(cast.program, cast.contributor, status="approved", actor_for=cast)
+    order = make_order(
+        cast.program, [(line, dt.date(2026, 3, 1), "10.00")], change_request=approved,
+        title="Wave 1 re-plan",
+    )  # fmt: skip
+    url = f"/programs/{cast.program.code}/governance/changes/{approved.key}/"
+    client = Client()
+    client.force_login(cast.pm)
+    page = client.get(url).content.decode()
+    assert f"/budget/change-orders/{order.key}/" in page and "Wave 1 re-plan" in page
+    other = make_cr(cast.program, cast.contributor, status="approved", actor_for=cast)
+    assert (
+        order.key
+        not in client.get(
+            f"/programs/{cast.program.code}/governance/changes/{other.key}/"
+        ).content.decode()
+    )

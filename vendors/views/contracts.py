@@ -31,7 +31,7 @@ from ..forms.contracts import (
     MilestoneForm,
     RateForm,
 )
-from ..models import ContractStatus
+from ..models import ContractStatus, Vendor
 from ..selectors import contracts as selectors
 from ..services import contracts as services
 from ..services.errors import Refused
@@ -101,18 +101,34 @@ class ContractListView(ContractMixin, TemplateView):
             program=self.program,
         )
         rows = filterset.qs
-        page = paginate(self.request, rows, per_page=PAGE_SIZE)
-        page.object_list = list(page.object_list)
-        # The rendered rows are cached under a digest of everything they show (the contract's
-        # version covers its own fields; the money annotations and related names are added).
-        rows_key = fragment_key(
-            "contract-rows",
-            self.program.code,
-            rows=(
-                (c.pk, c.version, c.invoiced, c.amendment_count, c.burn_pct, c.vendor.name,
-                 c.parent.key if c.parent else None)
-                for c in page.object_list
-            ),
+        # The totals count the matching contracts per currency: the pager needs no COUNT query.
+        totals = selectors.contract_totals(queryset=rows)
+        page = paginate(
+            self.request, rows, per_page=PAGE_SIZE, count=sum(t["count"] for t in totals)
+        )
+        page.object_list = selectors.contract_page_rows(rows, page.start_index(), page.end_index())
+        # The vendor picker's options, read as (id, name) pairs and given to the form, so that
+        # the cached filter bar below is keyed on exactly what it shows.
+        vendors = [
+            (pk, f"{key} {name}")  # as str(vendor)
+            for pk, key, name in Vendor.objects.filter(program=self.program)
+            .order_by("name")
+            .values_list("pk", "key", "name")
+        ]
+        form = filterset.form
+        vendor_field = form.fields["vendor"]  # validates against its queryset, shows these:
+        vendor_field.widget.choices = [("", vendor_field.empty_label), *vendors]
+        # The filter bar and the table (head, rows, pager) are cached under a digest of all they
+        # show: the query string (sort links, pager links, selected values), the errors, the
+        # vendors, the count and every value of every row.
+        query = self.request.META.get("QUERY_STRING", "")
+        filters_key = fragment_key(
+            "contract-filters", self.program.code, query, sorted(data.items()),
+            sorted(form.errors), rows=vendors,
+        )  # fmt: skip
+        table_key = fragment_key(
+            "contract-table", self.program.code, query, page.number, page.paginator.per_page,
+            page.paginator.count, rows=(r.values() for r in page.object_list),
         )  # fmt: skip
         sort = data.get("sort", "")
         columns = []
@@ -138,8 +154,9 @@ class ContractListView(ContractMixin, TemplateView):
         return super().get_context_data(
             filter=filterset,
             page_obj=page,
-            totals=selectors.contract_totals(queryset=rows),
-            rows_key=rows_key,
+            totals=totals,
+            filters_key=filters_key,
+            table_key=table_key,
             columns=columns,
             sort=sort,
             filtered=any(k != "sort" for k in data),

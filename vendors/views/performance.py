@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 
 from core.audit import history_for_object
 from core.forms import apply_validation_error, posted_version
+from core.fragments import fragment_key
 from core.htmx import page_or_partial, wants_partial
 from core.versioning import StaleVersionError
 from programs.mixins import ProgramViewMixin, paginate
@@ -110,9 +111,21 @@ class ScorecardListView(PeriodMixin, ProgramViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = self.period_context()
-        cards = selectors.scorecards(program=self.program, period=self.period, today=self.today)
+        # Only what a row shows of each vendor (its key, name and status).
+        vendors = selectors.scorecard_vendors(program=self.program).only(
+            "id", "program", "key", "name", "status"
+        )
+        cards = selectors.scorecards(
+            program=self.program, period=self.period, today=self.today, vendors=vendors
+        )
+        # The rows (table and phone layouts) are cached under a digest of all they show.
+        rows_key = fragment_key(
+            "scorecard-rows", self.program.code, self.period.slug,
+            rows=(selectors.scorecard_signature(card) for card in cards),
+        )  # fmt: skip
         return super().get_context_data(
             cards=cards,
+            rows_key=rows_key,
             measure_labels=selectors.MEASURE_LABELS,
             thresholds={"green": P.GREEN_AT, "amber": P.AMBER_AT},
             **context,
@@ -120,12 +133,46 @@ class ScorecardListView(PeriodMixin, ProgramViewMixin, TemplateView):
         )
 
 
+# What the SLA table of a scorecard shows (vendors/performance/_sla_table.html): the SLA and
+# its contract's key and vendor's name, nothing more (the full rows cost as much as the page).
+SLA_TABLE_FIELDS = (
+    "id", "version", "metric", "period", "is_active", "direction", "target", "unit",
+    "contract", "contract__key", "vendor", "vendor__name",
+)  # fmt: skip
+
+
 def sla_rows(program, today, **filters) -> list:
-    rows = list(selectors.service_level_list(program=program, today=today, **filters))
+    rows = list(
+        selectors.service_level_list(program=program, today=today, **filters).only(
+            *SLA_TABLE_FIELDS
+        )
+    )
     for sla in rows:
         sla.attainment = selectors.with_attainment(sla)
         sla.attainment_colour = P.percent_colour(sla.attainment)
     return rows
+
+
+def sla_table_key(program, slas, *, portal: bool) -> str:
+    """The cache key of the SLA table: a digest of every value each row shows."""
+    return fragment_key(
+        "sla-table", program.code, portal,
+        rows=(
+            (s.pk, s.version, s.metric, s.contract.key, s.period, s.is_active, s.vendor.name,
+             s.direction, s.target, s.unit, s.last_value, s.last_breached, s.last_period_start,
+             s.measured, s.breaches)
+            for s in slas
+        ),
+    )  # fmt: skip
+
+
+def scorecard_body_key(card, trend) -> str:
+    """The cache key of one vendor's measures, trend table and chart: a digest of all they
+    show (the period's and each trend period's measures)."""
+    return fragment_key(
+        "scorecard-body", card.period.slug, selectors.scorecard_signature(card),
+        rows=selectors.trend_signature(trend),
+    )  # fmt: skip
 
 
 class VendorScorecardView(PeriodMixin, ProgramViewMixin, TemplateView):
@@ -138,19 +185,19 @@ class VendorScorecardView(PeriodMixin, ProgramViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         vendor = selectors.scorecard_vendor_for(program=self.program, key=self.kwargs["key"])
         context = self.period_context()
-        card = selectors.scorecard(
+        card, trend = selectors.scorecard_with_trend(
             program=self.program, vendor=vendor, period=self.period, today=self.today
         )
-        trend = selectors.scorecard_trend(
-            program=self.program, vendor=vendor, period=self.period, today=self.today
-        )
+        slas = sla_rows(self.program, self.today, vendor=vendor)
         return super().get_context_data(
+            body_key=scorecard_body_key(card, trend),
             vendor=vendor,
             card=card,
             trend=trend,
             trend_rows=list(zip(trend.periods, trend.rows, strict=True))[::-1],
             chart=trend.chart_data(),
-            slas=sla_rows(self.program, self.today, vendor=vendor),
+            slas=slas,
+            sla_key=sla_table_key(self.program, slas, portal=False),
             escalations=list(
                 selectors.escalation_list(
                     program=self.program, vendor=vendor, status=EscalationStatus.OPEN
@@ -884,18 +931,18 @@ class PortalScorecardView(PeriodMixin, PortalViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = self.period_context()
-        card = selectors.scorecard(
+        card, trend = selectors.scorecard_with_trend(
             program=self.program, vendor=self.vendor, period=self.period, today=self.today
         )
-        trend = selectors.scorecard_trend(
-            program=self.program, vendor=self.vendor, period=self.period, today=self.today
-        )
+        slas = sla_rows(self.program, self.today, vendor=self.vendor)
         return super().get_context_data(
+            body_key=scorecard_body_key(card, trend),
             card=card,
             trend=trend,
             trend_rows=list(zip(trend.periods, trend.rows, strict=True))[::-1],
             chart=trend.chart_data(),
-            slas=sla_rows(self.program, self.today, vendor=self.vendor),
+            slas=slas,
+            sla_key=sla_table_key(self.program, slas, portal=True),
             escalations=list(
                 selectors.escalation_list(
                     program=self.program, vendor=self.vendor, status=EscalationStatus.OPEN
