@@ -70,6 +70,7 @@ def month(index: int) -> dt.date:
 
 def build_program(code: str, entries: int, rng: random.Random, manager) -> dict:
     from budgets.models import BudgetLine, CostCategory, CostEntry, ForecastEntry, PlanAmount
+    from budgets.services import actual_months
     from core.audit_guard import bulk_writes_allowed
     from core.keys import allocate_number
     from programs import services as program_services
@@ -128,6 +129,7 @@ def build_program(code: str, entries: int, rng: random.Random, manager) -> dict:
             batch = []
     if batch:
         bulk(CostEntry, batch)
+    actual_months.rebuild(program.pk)  # the monthly sums the services keep, built once here
     return {"program": program, "lines": len(lines), "plan_months": len(plans),
             "forecasts": len(forecasts), "cost_entries": entries}  # fmt: skip
 

@@ -19,7 +19,7 @@ from programs.models import Program, ProgramOwnedModel
 from .common import first_of_month, month_field
 from .structure import BudgetLine
 
-__all__ = ["Accrual", "AccrualStatus", "CostEntry", "CostSource", "GLImport"]
+__all__ = ["Accrual", "AccrualStatus", "ActualMonth", "CostEntry", "CostSource", "GLImport"]
 
 
 class CostSource(models.TextChoices):
@@ -129,3 +129,28 @@ class CostEntry(ProgramOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.month:%Y-%m}: {self.amount} ({self.source})"
+
+
+class ActualMonth(models.Model):
+    """The sum of a line's cost entries in a month (and of its accruals and reversals), kept in
+    step by every service that writes cost entries (budgets.services.actual_months), in the
+    same transaction. The ledger reads these few thousand rows instead of aggregating every
+    entry on every page; `refresh` recomputes them from the entries, so they cannot drift from
+    what the entries say. Derived data: not versioned and not audited (the entries are)."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(BudgetLine, on_delete=models.CASCADE, related_name="+")
+    month = month_field()
+    amount = money_field("actual", signed=True, default=0)
+    accrued = money_field("of which accruals and reversals", signed=True, default=0)
+
+    class Meta:
+        ordering = ["line_id", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "month"], name="actual_month_unique"),
+            first_of_month("actual_month"),
+        ]
+        indexes = [models.Index(fields=["program", "month"], name="actual_month_program")]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.month:%Y-%m}: {self.amount}"

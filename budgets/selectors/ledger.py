@@ -1,15 +1,16 @@
 """The budget ledger: plan, change orders, forecast and actuals of every line and month.
 
 Every figure of the budgets app (overview tiles, the time-phased grid, variance, EAC, the
-exports, earned value's AC) is read from here, so they agree to the cent. Four aggregate queries
-whatever the number of lines, months or entries: planned amounts, approved change-order
-amounts, latest forecasts, and cost entries (accruals apart), each grouped by line and month in
-the database.
+exports, earned value's AC) is read from here, so they agree to the cent. Four queries whatever
+the number of lines, months or entries: planned amounts, approved change-order amounts and
+latest forecasts, each grouped by line and month in the database, and the monthly actuals.
 
 Rules (shown to users on the pages that use them):
 - current budget = original plan + approved change orders, per line and month;
 - actual = the sum of the line's cost entries in the month (invoices, manual, GL import,
-  accruals and their reversals); `accrued` is the accrual part of it, shown separately;
+  accruals and their reversals); `accrued` is the accrual part of it, shown separately. The
+  sums are kept per line and month in ActualMonth by the services that write entries, so a
+  page reads a few thousand rows however many entries there are;
 - a month is *closed* when it is before the as-of month (today's month by default);
 - outturn of a month = its actual when closed, else its latest forecast, else its current plan;
 - EAC (estimate at completion) = the sum of the outturn over every month;
@@ -24,16 +25,19 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from programs.models import Program
 
 from ..models import (
+    ActualMonth,
     BudgetLine,
     ChangeOrderAmount,
     ChangeOrderStatus,
-    CostEntry,
     CostSource,
     ForecastEntry,
     PlanAmount,
@@ -104,27 +108,58 @@ class Ledger:
         return month < self.as_of_month
 
     def line_total(self, line_id: int) -> Cell:
-        total = Cell()
-        for month in self.months:
-            total.add(self.cell(line_id, month))
-        return total
+        return self._by_line.get(line_id, (Cell(), ZERO))[0]
+
+    def month_outturn(self, month: dt.date) -> Decimal:
+        """The outturn of every line in `month`."""
+        return self._by_month.get(month, (Cell(), ZERO))[1]
 
     def eac(self, line_ids: Iterable[int] | None = None) -> Decimal:
         """Estimate at completion of the given lines (all by default)."""
-        ids = [line.pk for line in self.lines] if line_ids is None else list(line_ids)
-        return sum(
-            (self.cell(i, m).outturn(self.closed(m)) for i in ids for m in self.months), ZERO
-        )
+        by_line = self._by_line
+        ids = by_line if line_ids is None else line_ids
+        return sum((by_line[i][1] for i in ids if i in by_line), ZERO)
 
     def total(
         self, line_ids: Iterable[int] | None = None, months: Iterable[dt.date] | None = None
     ) -> Cell:
-        ids = [line.pk for line in self.lines] if line_ids is None else list(line_ids)
+        """The sum of the cells of `line_ids` (all lines by default) in `months` (all)."""
+        if months is None or line_ids is None:
+            index, keys = (
+                (self._by_month, months) if line_ids is None else (self._by_line, line_ids)
+            )
+            total = Cell()
+            for key in index if keys is None else keys:
+                if key in index:
+                    total.add(index[key][0])
+            return total
+        ids, wanted = set(line_ids), set(months)
         total = Cell()
-        for month in self.months if months is None else months:
-            for line_id in ids:
-                total.add(self.cell(line_id, month))
+        for (line_id, month), cell in self.cells.items():
+            if line_id in ids and month in wanted:
+                total.add(cell)
         return total
+
+    @cached_property
+    def _by_line(self) -> dict[int, tuple[Cell, Decimal]]:
+        """Each line's total and EAC, summed once (pages ask for many groups of lines)."""
+        return self._index(0)
+
+    @cached_property
+    def _by_month(self) -> dict[dt.date, tuple[Cell, Decimal]]:
+        """Each month's total and outturn over every line, summed once."""
+        return self._index(1)
+
+    def _index(self, part: int) -> dict:
+        totals: dict = {}
+        as_of = self.as_of_month
+        for key, cell in self.cells.items():
+            entry = totals.get(key[part])
+            if entry is None:
+                entry = totals[key[part]] = [Cell(), ZERO]
+            entry[0].add(cell)
+            entry[1] += cell.outturn(key[1] < as_of)
+        return {key: (total, outturn) for key, (total, outturn) in totals.items()}
 
 
 def _cents(value) -> Decimal:
@@ -133,8 +168,23 @@ def _cents(value) -> Decimal:
     return ZERO if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def _grouped(queryset: QuerySet, value: str = "amount") -> Iterable[tuple[int, dt.date, Decimal]]:
-    return queryset.values_list("line_id", "month").annotate(total=Sum(value)).order_by()
+def _rows(queryset: QuerySet) -> list[tuple]:
+    """(line id, month, sums...) of a grouped aggregate. PostgreSQL's rows are read straight
+    from the cursor (its numeric sums already are Decimal cents, its months dates), which saves
+    Django's per-value converters on thousands of cells; other databases go through them."""
+    if connection.vendor == "postgresql":
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:  # e.g. no lines at all: nothing to ask
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    return [(line, month, *(_cents(v) for v in sums)) for line, month, *sums in queryset]
+
+
+def _grouped(queryset: QuerySet, value: str = "amount") -> list[tuple]:
+    return _rows(queryset.values_list("line_id", "month").annotate(total=Sum(value)).order_by())
 
 
 def ledger(
@@ -157,31 +207,27 @@ def ledger(
         month_filter &= Q(month__gte=first_month)
     if last_month is not None:
         month_filter &= Q(month__lte=last_month)
-    scope = Q(program=program, line_id__in=ids) & month_filter
+    scope = Q(program=program) & month_filter
+    if lines is not None:
+        scope &= Q(line_id__in=ids)
 
     cells: dict[tuple[int, dt.date], Cell] = defaultdict(Cell)
     for line_id, month, total in _grouped(PlanAmount.objects.filter(scope)):
-        cells[line_id, month].original = _cents(total)
+        cells[line_id, month].original = total
     approved = ChangeOrderAmount.objects.filter(
         scope, change_order__status=ChangeOrderStatus.APPROVED
     )
     for line_id, month, total in _grouped(approved):
-        cells[line_id, month].change_orders = _cents(total)
+        cells[line_id, month].change_orders = total
     for line_id, month, total in _grouped(ForecastEntry.objects.filter(scope, is_latest=True)):
-        cells[line_id, month].forecast = _cents(total)
-    entries = (
-        CostEntry.objects.filter(scope)
-        .values_list("line_id", "month")
-        .annotate(
-            total=Sum("amount"),
-            accrued=Sum("amount", filter=Q(source__in=ACCRUAL_SOURCES)),
-        )
-        .order_by()
-    )
-    for line_id, month, total, accrued in entries:
+        cells[line_id, month].forecast = total
+    # actuals: the monthly sums kept beside the entries (budgets.services.actual_months)
+    for line_id, month, total, accrued in _rows(
+        ActualMonth.objects.filter(scope).values_list("line_id", "month", "amount", "accrued")
+    ):
         cell = cells[line_id, month]
-        cell.actual = _cents(total)
-        cell.accrued = _cents(accrued)
+        cell.actual = total
+        cell.accrued = accrued
 
     months = sorted({month for _line, month in cells})
     if first_month is not None and last_month is not None:

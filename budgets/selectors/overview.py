@@ -161,8 +161,7 @@ def _breakdown(
 
 
 def _outturn(book: Ledger, month: dt.date) -> Decimal:
-    closed = book.closed(month)
-    return sum((book.cell(line.pk, month).outturn(closed) for line in book.lines), ZERO)
+    return book.month_outturn(month)
 
 
 def _chart(book: Ledger, months: list[dt.date]) -> dict:

@@ -27,6 +27,7 @@ from programs.models import Program
 
 from ..models import Accrual, AccrualStatus, BudgetLine, CostEntry, CostSource
 from ..months import add_months, month_label, month_of
+from . import actual_months
 from .checks import check_month, next_month, parse_amount
 
 READ_ONLY_REASONS = {
@@ -60,7 +61,7 @@ def cost_entry_create(
     """Book `amount` (negative for a credit) to `line` in `month`."""
     program = line.program
     check_same_program(program, fields.get("vendor"), "vendor")
-    return create(
+    entry = create(
         CostEntry,
         actor=actor,
         program=program,
@@ -72,6 +73,8 @@ def cost_entry_create(
         created_by=actor,
         **fields,
     )
+    actual_months.refresh(program.pk, [(entry.line_id, entry.month)])
+    return entry
 
 
 @transaction.atomic
@@ -90,7 +93,10 @@ def cost_entry_update(
         changes["month"] = check_month(program, changes["month"])
     if "amount" in changes:
         changes["amount"] = parse_amount(changes["amount"], "amount", signed=True)
-    return update(current, actor=actor, expected_version=None, **changes)
+    before = (current.line_id, current.month)
+    entry = update(current, actor=actor, expected_version=None, **changes)
+    actual_months.refresh(program.pk, [before, (entry.line_id, entry.month)])
+    return entry
 
 
 @transaction.atomic
@@ -98,6 +104,7 @@ def cost_entry_delete(*, actor, entry: CostEntry, expected_version: int | None) 
     current = lock_current(CostEntry, pk=entry.pk, expected_version=expected_version)
     _check_editable(current)
     delete(current, actor=actor, expected_version=None)
+    actual_months.refresh(current.program_id, [(current.line_id, current.month)])
 
 
 # --- accruals -----------------------------------------------------------------------------------
@@ -109,11 +116,13 @@ def _last_day(month: dt.date) -> dt.date:
 
 def _entry(accrual: Accrual, *, actor, month, amount, source, posted_on, description) -> CostEntry:
     vendor = accrual.contract.vendor if accrual.contract_id else accrual.line.vendor
-    return create(
+    entry = create(
         CostEntry, actor=actor, program=accrual.program, line=accrual.line, month=month,
         amount=amount, source=source, posted_on=posted_on, description=description[:300],
         reference=accrual.key, vendor=vendor, accrual=accrual, created_by=actor,
     )  # fmt: skip
+    actual_months.refresh(accrual.program_id, [(entry.line_id, entry.month)])
+    return entry
 
 
 @transaction.atomic

@@ -37,6 +37,7 @@ from programs.validators import validate_currency
 from ..imports.reading import MAX_ROWS, Table, UnreadableFile, read_table
 from ..models import BudgetLine, CostEntry, CostSource, GLImport
 from ..months import month_label, month_of, parse_month
+from . import actual_months
 from .checks import parse_amount, program_months
 
 MAX_PROBLEMS = 1000
@@ -447,6 +448,7 @@ def gl_import_run(
     with bulk_writes_allowed():
         CostEntry.objects.bulk_create(entries, batch_size=1000)
     audit_create_many(actor=actor, instances=entries)
+    actual_months.refresh(program.pk, {(e.line_id, e.month) for e in entries})
     plan.gl_import = gl_import
     return plan
 
