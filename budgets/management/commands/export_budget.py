@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,9 +89,15 @@ class Command(BaseCommand):
         else:
             counted = Counted(exports.iter_rows(program, filters))
             opened = Path(output).open("w", encoding="utf-8", newline="") if output else _stdout()  # noqa: SIM115
-            with opened as out:
-                for chunk in exports.csv_lines(counted, bom=bom):
-                    out.write(chunk)
+            try:
+                with opened as out:
+                    for chunk in exports.csv_lines(counted, bom=bom):
+                        out.write(chunk)
+            except BrokenPipeError:
+                # the reader stopped early (`| head`): stop quietly, as command-line tools do
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                return
             rows = counted.count
         if output:
             self.stderr.write(f"Wrote {output}: {rows} rows ({filters.describe()}).")
