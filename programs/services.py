@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from core.audit import audit_create, audit_delete
+from core.errors import Refused
 from core.keys import allocate_key
 from core.models import User
 from core.permissions import Role
@@ -97,9 +100,23 @@ def workstream_update(
 def workstream_delete(
     *, actor: User | None, workstream: Workstream, expected_version: int | None
 ) -> None:
+    """Delete a workstream nothing refers to; one still used by plan items, RAID entries, budget
+    lines ... is refused with what uses it (nothing changes)."""
     current = lock_current(Workstream, pk=workstream.pk, expected_version=expected_version)
     audit_delete(actor=actor, instance=current)
-    current.delete()
+    try:
+        with transaction.atomic():
+            current.delete()
+    except ProtectedError as exc:
+        counts = Counter(obj._meta for obj in exc.protected_objects)
+        uses = ", ".join(
+            f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}"
+            for meta, n in sorted(counts.items(), key=lambda pair: str(pair[0].verbose_name))
+        )
+        raise Refused(
+            f"{current.key} {current.name} is still used by {uses}. Move them to another "
+            "workstream first, or mark this workstream closed instead."
+        ) from None
 
 
 def _invite(*, actor: User, program: Program, user: User) -> None:

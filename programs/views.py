@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.audit import history_for_object
+from core.errors import Refused
 from core.forms import apply_validation_error, posted_version
 from core.fragments import fragment_key
 from core.htmx import page_or_partial
@@ -338,6 +339,9 @@ class WorkstreamDeleteView(ProgramViewMixin, TemplateView):
             )
         except StaleVersionError as exc:
             messages.error(request, f"{exc} Review it before deleting.")
+            return redirect(ws)
+        except Refused as exc:
+            messages.error(request, exc.reason)
             return redirect(ws)
         messages.success(request, f"Workstream {ws.key} {ws.name} deleted.")
         return redirect("programs:workstream_list", code=code)

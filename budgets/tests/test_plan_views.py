@@ -402,3 +402,27 @@ def test_a_change_requests_page_lists_the_change_orders_it_caused(db):
             f"/programs/{cast.program.code}/governance/changes/{other.key}/"
         ).content.decode()
     )
+
+
+def test_a_workstream_with_budget_lines_cannot_be_deleted_and_says_why(program, manager):
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from budgets.tests.factories import make_line
+    from programs.models import Workstream
+
+    line = make_line(program, name="Northwind SOW 1")
+    ws = line.workstream
+    client = Client()
+    client.force_login(manager)
+    url = f"/programs/{program.code}/workstreams/{ws.key}/delete/"
+    response = client.post(url, {"version": ws.version}, follow=True)
+    assert response.status_code == 200
+    assert "is still used by 1 budget line." in response.content.decode()
+    api = APIClient()
+    api.force_authenticate(manager)
+    answer = api.delete(
+        f"/api/v1/programs/{program.code}/workstreams/{ws.key}/", HTTP_IF_MATCH=f'"{ws.version}"'
+    )
+    assert answer.status_code == 409 and "1 budget line." in answer.json()["detail"]
+    assert Workstream.objects.filter(pk=ws.pk).exists()

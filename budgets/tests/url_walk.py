@@ -14,7 +14,7 @@ import importlib
 from decimal import Decimal
 
 from budgets.services import structure
-from programs.models import Workstream
+from programs import services as program_services
 from vendors.models import Contract, PortalUser
 
 ROUTE_SEGMENT = "budget/"
@@ -43,7 +43,11 @@ def rows(program, manager) -> dict[str, dict[str, str]]:
     line = structure.line_create(
         actor=manager,
         program=program,
-        workstream=Workstream.objects.filter(program=program).first(),
+        # a workstream of its own: the walk deletes the site's workstream, which a budget
+        # line would keep (a workstream in use is refused)
+        workstream=program_services.workstream_create(
+            actor=manager, program=program, name="Budget walk"
+        ),
         category=category,
         name="Northwind SOW 1",
         owner=manager,

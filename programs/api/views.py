@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from core.api.filters import ScopedFilterBackend
 from core.api.permissions import AUTHENTICATED
+from core.api.refusals import refusals_as_409
 from core.api.schema import (
     UNAUTHORIZED,
     create_schema,
@@ -208,9 +209,10 @@ class WorkstreamViewSet(
     def destroy(self, request, *args, **kwargs):
         workstream = self.get_object()
         version = self.expected_version()
-        services.workstream_delete(
-            actor=request.user, workstream=workstream, expected_version=version
-        )
+        with refusals_as_409():
+            services.workstream_delete(
+                actor=request.user, workstream=workstream, expected_version=version
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

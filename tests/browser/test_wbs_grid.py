@@ -70,7 +70,10 @@ def test_manager_edits_indents_and_collapses_with_the_keyboard(page, login, live
     expect(page.locator("#item-TSK-4 .wbs-code")).to_have_text("1.3")
     page.wait_for_function("document.activeElement && document.activeElement.id === 'item-TSK-4'")
     assert Item.objects.get(key="TSK-4").wbs == "1.3"
-    # Alt+Shift+Up moves it above Code.
+    # Alt+Shift+Up moves it above Code (once the indent's grid reload has settled: a key
+    # pressed while the rows are being swapped would land on the row being replaced).
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'item-TSK-4'")
     page.keyboard.press("Alt+Shift+ArrowUp")
     expect(page.locator("#item-TSK-4 .wbs-code")).to_have_text("1.2")
 
