@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.pagination import StandardPagination
 from core.api.refusals import REFUSED, optional_version, refusals_as_409
 from core.api.schema import (
@@ -158,9 +159,10 @@ def _orders(program: Program):
     ),
 )
 @extend_schema(tags=["budget structure"])
-class ChangeOrderViewSet(ProgramScopedMixin, VersionedMixin, ApiViewSet):
+class ChangeOrderViewSet(ProgramScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """Change orders: amounts per line and month that move the budget once approved."""
 
+    service_target = "change_order"
     permission_actions = {
         "list": "budget.view",
         "retrieve": "budget.view",
@@ -191,46 +193,14 @@ class ChangeOrderViewSet(ProgramScopedMixin, VersionedMixin, ApiViewSet):
     def serialize_current(self, instance) -> dict:
         return ChangeOrderSerializer(_orders(self.program).get(pk=instance.pk)).data
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ChangeOrderSerializer(page, many=True).data)
+    def create_service(self, **kwargs):
+        return services.change_order_create(**kwargs)
 
-    def retrieve(self, request, *args, **kwargs):
-        return Response(self.serialize_current(self.get_object()))
+    def update_service(self, **kwargs):
+        return services.change_order_update(**kwargs)
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        order = services.change_order_create(
-            actor=request.user, program=self.program, **serializer.validated_data
-        )
-        return Response(self.serialize_current(order), status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        order = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(order, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            order = services.change_order_update(
-                actor=request.user,
-                change_order=order,
-                expected_version=version,
-                **serializer.validated_data,
-            )
-        return Response(self.serialize_current(order))
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        order = self.get_object()
-        version = self.expected_version()
-        with refusals_as_409():
-            services.change_order_delete(
-                actor=request.user, change_order=order, expected_version=version
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.change_order_delete(**kwargs)
 
 
 class ChangeOrderDecisionSerializer(serializers.Serializer):

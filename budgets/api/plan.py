@@ -14,11 +14,12 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.pagination import StandardPagination
-from core.api.refusals import REFUSED, refusals_as_409
+from core.api.refusals import REFUSED
 from core.api.schema import (
     ETAG,
     FORBIDDEN,
@@ -132,9 +133,10 @@ class CostCategorySerializer(serializers.Serializer):
     ),
 )
 @extend_schema(tags=["budget structure"])
-class CategoryViewSet(ProgramScopedMixin, VersionedMixin, ApiViewSet):
+class CategoryViewSet(ProgramScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """Cost categories: kind, capex or opex, GL account."""
 
+    service_target = "category"
     permission_actions = {
         "list": "budget.view",
         "retrieve": "budget.view",
@@ -158,45 +160,14 @@ class CategoryViewSet(ProgramScopedMixin, VersionedMixin, ApiViewSet):
     def serialize_current(self, instance) -> dict:
         return CostCategorySerializer(self.get_queryset().get(pk=instance.pk)).data
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(CostCategorySerializer(page, many=True).data)
+    def create_service(self, **kwargs):
+        return services.category_create(**kwargs)
 
-    def retrieve(self, request, *args, **kwargs):
-        return Response(CostCategorySerializer(self.get_object()).data)
+    def update_service(self, **kwargs):
+        return services.category_update(**kwargs)
 
-    def create(self, request, *args, **kwargs):
-        serializer = CostCategorySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        category = services.category_create(
-            actor=request.user, program=self.program, **serializer.validated_data
-        )
-        return Response(self.serialize_current(category), status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        category = self.get_object()
-        version = self.expected_version()
-        serializer = CostCategorySerializer(category, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        category = services.category_update(
-            actor=request.user,
-            category=category,
-            expected_version=version,
-            **serializer.validated_data,
-        )
-        return Response(self.serialize_current(category))
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        category = self.get_object()
-        version = self.expected_version()
-        with refusals_as_409():
-            services.category_delete(
-                actor=request.user, category=category, expected_version=version
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.category_delete(**kwargs)
 
 
 # --- budget lines -------------------------------------------------------------------------------
@@ -292,9 +263,10 @@ LINE_RELATIONS = ("workstream", "category", "owner", "vendor", "contract")
     ),
 )
 @extend_schema(tags=["budget structure"])
-class LineViewSet(ProgramScopedMixin, VersionedMixin, ApiViewSet):
+class LineViewSet(ProgramScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """Budget lines (BL-n): one workstream x one cost category, optionally a vendor/contract."""
 
+    service_target = "line"
     permission_actions = CategoryViewSet.permission_actions
     queryset = BudgetLine.objects.none()
     serializer_class = BudgetLineSerializer
@@ -316,40 +288,14 @@ class LineViewSet(ProgramScopedMixin, VersionedMixin, ApiViewSet):
     def serialize_current(self, instance) -> dict:
         return BudgetLineSerializer(selectors.line_get(program=self.program, key=instance.key)).data
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(BudgetLineSerializer(page, many=True).data)
+    def create_service(self, **kwargs):
+        return services.line_create(**kwargs)
 
-    def retrieve(self, request, *args, **kwargs):
-        return Response(BudgetLineSerializer(self.get_object()).data)
+    def update_service(self, **kwargs):
+        return services.line_update(**kwargs)
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        line = services.line_create(
-            actor=request.user, program=self.program, **serializer.validated_data
-        )
-        return Response(self.serialize_current(line), status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        line = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(line, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        line = services.line_update(
-            actor=request.user, line=line, expected_version=version, **serializer.validated_data
-        )
-        return Response(self.serialize_current(line))
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        line = self.get_object()
-        version = self.expected_version()
-        with refusals_as_409():
-            services.line_delete(actor=request.user, line=line, expected_version=version)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.line_delete(**kwargs)
 
 
 # --- the plan -----------------------------------------------------------------------------------

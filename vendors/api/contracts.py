@@ -20,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.pagination import StandardPagination
 from core.api.schema import (
     ETAG,
@@ -286,9 +287,10 @@ class ContractScopedMixin(ProgramScopedMixin):
     ),
 )
 @extend_schema(tags=["contracts"])
-class ContractViewSet(ContractScopedMixin, VersionedMixin, ApiViewSet):
+class ContractViewSet(ContractScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """The program's contracts and SOWs, with remaining value = value + amendments - invoiced."""
 
+    service_target = "contract"
     permission_actions = {
         "list": "contract.view",
         "retrieve": "contract.view",
@@ -310,42 +312,18 @@ class ContractViewSet(ContractScopedMixin, VersionedMixin, ApiViewSet):
         page = self.paginate_queryset(queryset.values(*ContractSerializer.row_fields))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def retrieve(self, request, *args, **kwargs):
-        return self.answer(self.contract())
+    def get_object(self):
+        return self.contract()
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.setdefault("owner", request.user)
-        contract = services.contract_create(actor=request.user, program=self.program, **data)
-        return self.answer(contract, status.HTTP_201_CREATED)
+    def create_service(self, **kwargs):
+        kwargs.setdefault("owner", kwargs["actor"])
+        return services.contract_create(**kwargs)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        contract = self.contract()
-        version = self.expected_version()
-        serializer = self.get_serializer(contract, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            updated = services.contract_update(
-                actor=request.user,
-                contract=contract,
-                expected_version=version,
-                **serializer.validated_data,
-            )
-        return self.answer(updated)
+    def update_service(self, **kwargs):
+        return services.contract_update(**kwargs)
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        contract = self.contract()
-        version = self.expected_version()
-        with refusals_as_409():
-            services.contract_delete(
-                actor=request.user, contract=contract, expected_version=version
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.contract_delete(**kwargs)
 
 
 class ContractStatusSerializer(serializers.Serializer):
@@ -583,8 +561,9 @@ class RateSerializer(RowSerializer):
         }
 
 
-class ContractPartViewSet(ContractScopedMixin, VersionedMixin, ApiViewSet):
-    """Shared by milestones and rate-card lines: rows of one contract, edited with If-Match."""
+class ContractPartViewSet(ContractScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
+    """Shared by milestones and rate-card lines: rows of one contract, edited with If-Match
+    (created under the contract rather than the program)."""
 
     pagination_class = StandardPagination
     filter_backends: list = []
@@ -597,7 +576,6 @@ class ContractPartViewSet(ContractScopedMixin, VersionedMixin, ApiViewSet):
         "destroy": "contract.change",
     }
     model: type
-    target = ""  # the services' keyword for the row
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -647,30 +625,6 @@ class ContractPartViewSet(ContractScopedMixin, VersionedMixin, ApiViewSet):
             )
         return self.row_answer(row, status.HTTP_201_CREATED)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        row = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(row, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            row = self.update_service(
-                actor=request.user,
-                expected_version=version,
-                **{self.target: row},
-                **serializer.validated_data,
-            )
-        return self.row_answer(row)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        row = self.get_object()
-        version = self.expected_version()
-        with refusals_as_409():
-            self.delete_service(actor=request.user, expected_version=version, **{self.target: row})
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
 
 def _part_schema(serializer_class, what: str, rules: str):
     params = [CODE, KEY]
@@ -700,7 +654,7 @@ class MilestoneViewSet(ContractPartViewSet):
     queryset = PaymentMilestone.objects.none()
     serializer_class = MilestoneSerializer
     model = PaymentMilestone
-    target = "milestone"
+    service_target = "milestone"
 
     def ordered(self, queryset):
         return queryset.order_by("due_date", "id")
@@ -728,7 +682,7 @@ class RateViewSet(ContractPartViewSet):
     queryset = RateCardEntry.objects.none()
     serializer_class = RateSerializer
     model = RateCardEntry
-    target = "entry"
+    service_target = "entry"
 
     def ordered(self, queryset):
         return queryset.order_by("role", "unit")

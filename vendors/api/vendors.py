@@ -26,6 +26,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.schema import (
     ETAG,
     FORBIDDEN,
@@ -467,9 +468,10 @@ def _vendor_answer(program, vendor: Vendor) -> Vendor:
     ),
 )
 @extend_schema(tags=["vendors"])
-class VendorViewSet(VendorScopedMixin, VersionedMixin, ApiViewSet):
+class VendorViewSet(VendorScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """The program's vendors, from prospect to offboarded."""
 
+    service_target = "vendor"
     permission_actions = {
         "list": "vendor.view",
         "retrieve": "vendor.view",
@@ -501,32 +503,17 @@ class VendorViewSet(VendorScopedMixin, VersionedMixin, ApiViewSet):
         data = self.get_serializer(_vendor_answer(self.program, vendor)).data
         return Response(data, status=status.HTTP_201_CREATED)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        vendor = self.vendor()
-        version = self.expected_version()
-        serializer = self.get_serializer(vendor, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            updated = services.vendor_update(
-                actor=request.user,
-                vendor=vendor,
-                expected_version=version,
-                **serializer.validated_data,
-            )
-        return Response(self.get_serializer(_vendor_answer(self.program, updated)).data)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
+    def get_object(self):
+        return self.vendor()
 
     def serialize_current(self, instance) -> dict[str, Any]:
         return self.get_serializer(_vendor_answer(self.program, instance)).data
 
-    def destroy(self, request, *args, **kwargs):
-        with refusals_as_409():
-            services.vendor_delete(
-                actor=request.user, vendor=self.vendor(), expected_version=self.expected_version()
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def update_service(self, **kwargs):
+        return services.vendor_update(**kwargs)
+
+    def delete_service(self, **kwargs):
+        services.vendor_delete(**kwargs)
 
 
 @extend_schema_view(list=list_schema(ActivitySerializer, parameters=[CODE, KEY]))
@@ -606,9 +593,10 @@ class VendorOffboardingView(VendorScopedMixin, ApiView):
     ),
 )
 @extend_schema(tags=["vendors"])
-class VendorContactViewSet(VendorScopedMixin, VersionedMixin, ApiViewSet):
+class VendorContactViewSet(VendorScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """The vendor's contacts; exactly one is primary once there is any."""
 
+    service_target = "contact"
     permission_actions = {
         "list": "vendor.view",
         "retrieve": "vendor.view",
@@ -642,27 +630,11 @@ class VendorContactViewSet(VendorScopedMixin, VersionedMixin, ApiViewSet):
         )
         return Response(self.get_serializer(contact).data, status=status.HTTP_201_CREATED)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        contact = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(contact, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        updated = services.contact_update(
-            actor=request.user,
-            contact=contact,
-            expected_version=version,
-            **serializer.validated_data,
-        )
-        return Response(self.get_serializer(updated).data)
+    def update_service(self, **kwargs):
+        return services.contact_update(**kwargs)
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        services.contact_delete(
-            actor=request.user, contact=self.get_object(), expected_version=self.expected_version()
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.contact_delete(**kwargs)
 
 
 # --- checklists ----------------------------------------------------------------------------------
@@ -692,9 +664,10 @@ class VendorContactViewSet(VendorScopedMixin, VersionedMixin, ApiViewSet):
     ),
 )
 @extend_schema(tags=["vendors"])
-class VendorChecklistViewSet(VendorScopedMixin, VersionedMixin, ApiViewSet):
+class VendorChecklistViewSet(VendorScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """The vendor's onboarding and offboarding steps. Completion has its own endpoints."""
 
+    service_target = "item"
     permission_actions = {
         "list": "vendor.view",
         "retrieve": "vendor.view",
@@ -740,26 +713,14 @@ class VendorChecklistViewSet(VendorScopedMixin, VersionedMixin, ApiViewSet):
     def answer(self, item: ChecklistItem) -> ChecklistItem:
         return selectors.checklist_item_get(vendor=self.vendor(), pk=item.pk)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        item = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(item, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            updated = services.checklist_item_update(
-                actor=request.user, item=item, expected_version=version, **serializer.validated_data
-            )
-        return Response(self.get_serializer(self.answer(updated)).data)
+    def serialize_current(self, instance) -> dict:
+        return self.get_serializer(self.answer(instance)).data
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
+    def update_service(self, **kwargs):
+        return services.checklist_item_update(**kwargs)
 
-    def destroy(self, request, *args, **kwargs):
-        with refusals_as_409():
-            services.checklist_item_delete(
-                actor=request.user, item=self.get_object(), expected_version=self.expected_version()
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.checklist_item_delete(**kwargs)
 
 
 def _step_schema(operation_id: str, request, description: str):
