@@ -11,6 +11,7 @@ escalating past level 4) answers 409 with the reason. Periods are `2026-03` (a m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -423,8 +424,7 @@ class _Scoped(ProgramScopedMixin, VersionedMixin, ApiView):
     def serialize_current(self, instance) -> dict:
         return self.represent(instance)
 
-    def represent(self, instance) -> dict:  # the 412 body's `current`
-        raise NotImplementedError
+    represent: Callable[[Any], dict]  # each view's row body (also the 412 body's `current`)
 
     def page(self, rows, serializer_class, **extra_context):
         paginator = StandardPagination()

@@ -7,6 +7,7 @@ and downloads, every query filtered by the bound vendor (another vendor's key an
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -28,7 +29,7 @@ from ..forms.deliverables import (
     SubmissionForm,
     WithdrawForm,
 )
-from ..models import AcceptanceCriterion, Contract, DeliverableStatus
+from ..models import AcceptanceCriterion, Contract, Deliverable, DeliverableStatus
 from ..selectors import deliverables as selectors
 from ..services import deliverables as services
 from ..services.errors import Refused
@@ -346,9 +347,7 @@ class _SubmitBase(TemplateView):
 
     template_name = "vendors/deliverables/deliverable_submit.html"
     portal = False
-
-    def deliverable(self, key):
-        raise NotImplementedError
+    deliverable: Callable[[str], Deliverable]  # the portal's or staff's lookup by key
 
     def _closed(self, deliverable):
         """A redirect with the reason when no round can be submitted now, else None."""
