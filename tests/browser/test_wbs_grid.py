@@ -72,12 +72,13 @@ def test_manager_edits_indents_and_collapses_with_the_keyboard(page, login, live
     assert Item.objects.get(key="TSK-4").wbs == "1.3"
     # Alt+Shift+Up moves it above Code (once the indent's grid reload has settled: a key
     # pressed while the rows are being swapped would land on the row being replaced).
-    page.wait_for_load_state("networkidle")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'item-TSK-4'")
+    settled(page, "item-TSK-4")
     page.keyboard.press("Alt+Shift+ArrowUp")
     expect(page.locator("#item-TSK-4 .wbs-code")).to_have_text("1.2")
 
-    # Left arrow on the summary collapses it, Right expands it again.
+    # Left arrow on the summary collapses it, Right expands it again (after the move's reload
+    # has given the focus back to the moved row, which would otherwise take it from the summary).
+    settled(page, "item-TSK-4")
     page.locator("#item-TSK-1").focus()
     page.keyboard.press("ArrowLeft")
     expect(page.locator("#item-TSK-2")).to_be_hidden()
@@ -88,6 +89,12 @@ def test_manager_edits_indents_and_collapses_with_the_keyboard(page, login, live
     expect(page.locator("#item-TSK-2")).to_be_visible()
     screenshot(page, "wbs-grid")
     page.watcher.assert_clean()
+
+
+def settled(page, focused: str) -> None:
+    """Wait until the grid's last reload is done and has put the focus back on `focused`."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(f"document.activeElement && document.activeElement.id === '{focused}'")
 
 
 def test_escape_cancels_the_row_editor(page, login, live_server, erp):
