@@ -12,6 +12,7 @@ v1 = [
     path("", include("governance.api.urls")),
     path("", include("vendors.api.urls")),
     path("", include("budgets.api.urls")),
+    path("", include("releases.api.urls")),
 ]
 
 urlpatterns = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("programs/<str:code>/governance/", include("governance.urls")),
     path("programs/<str:code>/vendors/", include("vendors.urls")),
     path("programs/<str:code>/budget/", include("budgets.urls")),
+    path("programs/<str:code>/releases/", include("releases.urls")),
     path("programs/", include("programs.urls")),
     path("feeds/schedule/<str:token>.ics", FeedView.as_view(), name="schedule_feed"),
     path("api/", include("config.api_urls")),

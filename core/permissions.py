@@ -110,6 +110,26 @@ MATRIX: dict[str, frozenset[Role]] = {
     "variance.explain": frozenset({M, CO, CT, FI}),  # the line's owner (a service rule)
     "variance.review": frozenset({M, FI}),  # request and approve explanations
     "portal.invoice": frozenset({VE}),
+    # releases: everyone inside reads requirements, tests, defects and releases; the program
+    # manager approves (baselines) and accepts requirements and decides go/no-go (an override of
+    # a failing readiness criterion is the manager's alone: a service rule)
+    "requirement.view": INTERNAL,
+    "requirement.change": frozenset({M, CO, CT}),
+    "requirement.approve": frozenset({M}),
+    "backlog.view": INTERNAL,
+    "backlog.change": frozenset({M, CO, CT}),
+    "backlog.groom": frozenset({M, CO}),  # reorder and plan into iterations (workstream leads too)
+    "backlog.import": frozenset({M, CO}),
+    "test.view": INTERNAL,
+    "test.change": frozenset({M, CO}),  # cycles, cases, assignment
+    "test.run": frozenset({M, CO, CT}),  # record results and evidence
+    "defect.view": INTERNAL,
+    "defect.add": frozenset({M, CO, CT}),
+    "defect.change": frozenset({M, CO, CT}),
+    "release.view": INTERNAL,
+    "release.change": frozenset({M, CO}),  # scope, criteria, sign-offs asked, rollback plan, log
+    "release.signoff": INTERNAL,  # the named signer only (a service rule)
+    "release.decide": frozenset({M, EX}),  # record the go/no-go decision
 }
 
 ACTIONS = tuple(MATRIX)

@@ -171,13 +171,14 @@ class Site:
 
 
 # Apps whose routes act on their own rows provide `<app>/tests/url_walk.py` with:
-#   ROUTE_SEGMENT = "raid/"        routes containing it take that app's values;
+#   ROUTE_SEGMENT = "raid/"        routes containing it take that app's values (or ROUTE_SEGMENTS,
+#                                  a tuple, when its pages and API sit under several);
 #   rows(program, manager) -> {"item": default kwargs, "<segment>": kwargs for routes holding
 #                              "<segment>/<int:" or "<segment>/<str:"};
 #   ALLOWED_GET / ALLOWED_POST: {view class: lambda site: (status, location or None)} for what an
 #                              allowed caller gets where it is not a 200 page.
 # A listed app without the module yet is skipped (its routes then use the workstream's values).
-URL_WALK_APPS = ("risks", "governance", "vendors", "budgets")
+URL_WALK_APPS = ("risks", "governance", "vendors", "budgets", "releases")
 
 
 def _url_walk_modules():
@@ -213,7 +214,12 @@ def make_site(program, users_by_role) -> Site:
         "url": "no-such-admin-page/",
         "format": "json",
     }
-    app_values = {m.ROUTE_SEGMENT: m.rows(program, manager) for m in _url_walk_modules()}
+    app_values = {}
+    for module in _url_walk_modules():
+        rows = module.rows(program, manager)
+        # an app whose pages and API sit under different segments lists them all
+        for segment in getattr(module, "ROUTE_SEGMENTS", (module.ROUTE_SEGMENT,)):
+            app_values[segment] = rows
     return Site(
         program, users, workstream, target, values, _schedule_rows(program, manager), app_values
     )

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "governance",
     "vendors",
     "budgets",
+    "releases",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ from core.permissions import Role
 from governance import demo as governance_demo
 from programs import services
 from programs.models import Program, ProgramMembership, Workstream
+from releases import demo as releases_demo
 from risks import demo as risks_demo
 from schedules import demo
 from vendors import demo as vendors_demo
@@ -127,6 +128,7 @@ class Command(BaseCommand):
             ("Governance", governance_demo),
             ("Vendors", vendors_demo),
             ("Budget", budgets_demo),
+            ("Releases", releases_demo),
         ]:
             for code in ("ERP", "CRM"):
                 program = Program.objects.filter(code=code).first()
