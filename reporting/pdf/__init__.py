@@ -1,0 +1,1 @@
+"""PDF output of the reporting app (reportlab): fonts and colours, charts, briefing and deck."""
