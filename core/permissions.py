@@ -130,6 +130,7 @@ MATRIX: dict[str, frozenset[Role]] = {
     "release.change": frozenset({M, CO}),  # scope, criteria, sign-offs asked, rollback plan, log
     "release.signoff": INTERNAL,  # the named signer only (a service rule)
     "release.decide": frozenset({M, EX}),  # record the go/no-go decision
+    "release.vote": INTERNAL,  # a go/no-go attendee's own vote (a service rule)
 }
 
 ACTIONS = tuple(MATRIX)

@@ -49,6 +49,7 @@ KINDS: dict[str, FileKind] = {
     ".txt": FileKind("text/plain", "text", None),
     ".csv": FileKind("text/csv", "CSV", None),
     ".md": FileKind("text/markdown", "text", None),
+    ".log": FileKind("text/plain", "log", None),
     ".eml": FileKind("message/rfc822", "e-mail", None),
     ".zip": FileKind("application/zip", "ZIP archive", ZIP_MAGIC, ""),
     ".docx": FileKind(

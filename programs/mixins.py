@@ -64,6 +64,18 @@ PROGRAM_NAV = [
             ("Earned value", "ti-chart-line", "budgets:evm", "budget.view"),
         ],
     ),
+    (
+        "Delivery",
+        "ti-rocket",
+        [
+            ("Requirements", "ti-list-check", "releases:requirement_list", "requirement.view"),
+            ("Traceability", "ti-route", "releases:traceability", "requirement.view"),
+            ("Backlog", "ti-stack-2", "releases:backlog_list", "backlog.view"),
+            ("Test cycles", "ti-test-pipe", "releases:cycle_list", "test.view"),
+            ("Defects", "ti-bug", "releases:defect_list", "defect.view"),
+            ("Releases", "ti-rocket", "releases:release_list", "release.view"),
+        ],
+    ),
     # the vendor portal: what a vendor-role member sees instead of the program's pages
     ("Our portal", "ti-home", "vendors:portal_home", "portal.view"),
     ("Contracts", "ti-file-certificate", "vendors:portal_contract_list", "portal.view"),

@@ -243,6 +243,14 @@ SPECTACULAR_SETTINGS = {
         "ChecklistKindEnum": "vendors.models.vendors.ChecklistKind",
         "DeliverableStatusEnum": "vendors.models.deliverables.DeliverableStatus",
         "InvoiceStatusEnum": "budgets.models.invoices.InvoiceStatus",
+        "DefectStatusEnum": "releases.models.defects.DefectStatus",
+        "DefectSeverityEnum": "releases.models.defects.Severity",
+        "DefectPriorityEnum": "releases.models.defects.DefectPriority",
+        "MoscowPriorityEnum": "releases.models.requirements.MoSCoW",
+        "RunResultEnum": "releases.models.testing.RunResult",
+        "ReadinessCriterionKindEnum": "releases.models.releases.CriterionKind",
+        "ReleaseLogKindEnum": "releases.models.releases.LogKind",
+        "CycleKindEnum": "releases.models.testing.CycleKind",
     },
 }
 

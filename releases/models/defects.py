@@ -26,6 +26,7 @@ __all__ = [
     "DefectPriority",
     "DefectStatus",
     "DefectTransition",
+    "RejectionReason",
     "Severity",
 ]
 
@@ -54,6 +55,12 @@ class DefectStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
     REJECTED = "rejected", "Rejected"
     DEFERRED = "deferred", "Deferred"
+
+
+class RejectionReason(models.TextChoices):
+    NOT_A_DEFECT = "not_a_defect", "Not a defect (works as designed)"
+    DUPLICATE = "duplicate", "Duplicate of another defect"
+    CANNOT_REPRODUCE = "cannot_reproduce", "Cannot reproduce"
 
 
 OPEN_DEFECT_STATUSES = (
@@ -119,6 +126,22 @@ class Defect(KeyedMixin, ProgramOwnedModel):
         null=True, blank=True, editable=False, help_text="When it was fixed (or last fixed)."
     )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # set by the workflow (services/defects.py): the build that carries the fix, and why a
+    # defect was rejected (with the defect it duplicates)
+    fixed_in_build = models.CharField(
+        max_length=80, blank=True, editable=False, help_text="The build that carries the fix."
+    )
+    rejection_reason = models.CharField(
+        max_length=16, choices=RejectionReason.choices, blank=True, editable=False
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["program_id", "number"]

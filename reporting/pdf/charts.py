@@ -55,11 +55,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     start = math.floor(low / step) * step
     if start > low:  # low / step underflowed to zero (a tiny negative low)
         start -= step
-    ticks = []
-    value = start
-    while value < high + step * 0.999:
-        ticks.append(round(value, 10))
-        value += step
+    ticks = [round(start, 10)]
+    while ticks[-1] < high - step * 1e-9:
+        ticks.append(round(start + step * len(ticks), 10))
     return ticks
 
 

@@ -1,0 +1,1 @@
+"""Downloads of the releases domain (CSV and XLSX), one module per area."""

@@ -1,0 +1,1 @@
+"""Forms of the releases pages, one module per area."""

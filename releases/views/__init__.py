@@ -1,0 +1,1 @@
+"""Pages of the releases app, one module per area (see releases/urls.py)."""
