@@ -2,9 +2,11 @@
 
 Set `service_target` (the keyword the app's update and delete services take for the row, e.g.
 "contract") and write `create_service`, `update_service` and `delete_service` calling the app's
-services. Rows are answered with `serialize_current(row)` (VersionedMixin's, which the viewset
-may override to re-read the row with its annotations); a stale version answers 412 with the
-current state, a `core.errors.Refused` 409 with its reason, bad fields 400. Use with
+services (`create_parent` names where a new row goes: the program by default, or e.g. the
+release a criterion belongs to). Rows are answered with `serialize_current(row)`
+(VersionedMixin's, which the viewset may override to re-read the row with its annotations); a
+stale version answers 412 with the current state, a `core.errors.Refused` 409 with its reason,
+bad fields 400. Use with
 `VersionedMixin` and a scoped mixin that sets `self.program`.
 """
 
@@ -24,6 +26,10 @@ class ServiceCrudMixin:
     update_service: Any  # (actor=, expected_version=, <service_target>=, **changes) -> the row
     delete_service: Any  # (actor=, expected_version=, <service_target>=) -> None
 
+    def create_parent(self) -> dict[str, Any]:
+        """The keyword naming where a new row goes, passed to `create_service`."""
+        return {"program": self.program}
+
     def list(self, request, *args, **kwargs):
         rows = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(rows)
@@ -39,7 +45,7 @@ class ServiceCrudMixin:
         serializer.is_valid(raise_exception=True)
         with refusals_as_409():
             row = self.create_service(
-                actor=request.user, program=self.program, **serializer.validated_data
+                actor=request.user, **self.create_parent(), **serializer.validated_data
             )
         return Response(self.serialize_current(row), status=status.HTTP_201_CREATED)
 

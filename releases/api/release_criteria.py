@@ -5,7 +5,7 @@ check and its undoing). Each kind needs its parameters and no others (400 names 
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api.crud import ServiceCrudMixin
@@ -30,7 +30,7 @@ from core.api.views import ApiView, ApiViewSet
 from ..models import CriterionKind, CycleKind, MoSCoW, ReadinessCriterion
 from ..selectors import releases as selectors
 from ..services import releases as services
-from .releases import CODE, ID, KEY, TAGS, VERSION_HELP, ReleaseScopedMixin
+from .releases import CODE, ID, KEY, TAGS, VERSION_HELP, ReleaseChildMixin, ReleaseScopedMixin
 
 # --- criteria -------------------------------------------------------------------------------
 
@@ -113,7 +113,7 @@ class ReadinessCriterionSerializer(serializers.Serializer):
     destroy=destroy_schema(ReadinessCriterionSerializer, parameters=[CODE, KEY, ID]),
 )
 @extend_schema(tags=TAGS)
-class CriterionViewSet(ReleaseScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
+class CriterionViewSet(ReleaseChildMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """A release's readiness criteria."""
 
     service_target = "criterion"
@@ -140,15 +140,8 @@ class CriterionViewSet(ReleaseScopedMixin, VersionedMixin, ServiceCrudMixin, Api
             ReadinessCriterion.objects.select_related("manual_checked_by").get(pk=instance.pk)
         ).data
 
-    def create(self, request, *args, **kwargs):
-        release = self.get_release()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            row = services.criterion_create(
-                actor=request.user, release=release, **serializer.validated_data
-            )
-        return Response(self.serialize_current(row), status=status.HTTP_201_CREATED)
+    def create_service(self, **kwargs):
+        return services.criterion_create(**kwargs)
 
     def update_service(self, **kwargs):
         return services.criterion_update(**kwargs)

@@ -50,6 +50,7 @@ from .releases import (
     TAGS,
     VERSION_HELP,
     ReadinessResultSerializer,
+    ReleaseChildMixin,
     ReleaseScopedMixin,
     owner_field,
 )
@@ -103,7 +104,7 @@ class ReleaseSignoffSerializer(serializers.Serializer):
     ),
 )
 @extend_schema(tags=TAGS)
-class SignoffViewSet(ReleaseScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
+class SignoffViewSet(ReleaseChildMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     service_target = "signoff"
     permission_actions = {
         "list": "release.view",
@@ -126,15 +127,8 @@ class SignoffViewSet(ReleaseScopedMixin, VersionedMixin, ServiceCrudMixin, ApiVi
             ReleaseSignoff.objects.select_related("signer").get(pk=instance.pk)
         ).data
 
-    def create(self, request, *args, **kwargs):
-        release = self.get_release()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            row = review_services.signoff_create(
-                actor=request.user, release=release, **serializer.validated_data
-            )
-        return Response(self.serialize_current(row), status=status.HTTP_201_CREATED)
+    def create_service(self, **kwargs):
+        return review_services.signoff_create(**kwargs)
 
     def delete_service(self, **kwargs):
         review_services.signoff_delete(**kwargs)
@@ -296,7 +290,7 @@ class GoNoGoReviewSerializer(serializers.Serializer):
     partial_update=update_schema(GoNoGoReviewSerializer, parameters=[CODE, KEY, ID]),
 )
 @extend_schema(tags=TAGS)
-class ReviewViewSet(ReleaseScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
+class ReviewViewSet(ReleaseChildMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     service_target = "review"
     permission_actions = {
         "list": "release.view",
@@ -321,15 +315,8 @@ class ReviewViewSet(ReleaseScopedMixin, VersionedMixin, ServiceCrudMixin, ApiVie
     def serialize_current(self, instance) -> dict:
         return GoNoGoReviewSerializer(selectors.review_get(instance.release, instance.pk)).data
 
-    def create(self, request, *args, **kwargs):
-        release = self.get_release()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            review = review_services.review_create(
-                actor=request.user, release=release, **serializer.validated_data
-            )
-        return Response(self.serialize_current(review), status=status.HTTP_201_CREATED)
+    def create_service(self, **kwargs):
+        return review_services.review_create(**kwargs)
 
     def update_service(self, **kwargs):
         return review_services.review_update(**kwargs)

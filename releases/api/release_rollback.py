@@ -32,7 +32,16 @@ from core.api.views import ApiView, ApiViewSet
 from ..models import LogKind, ReleaseLogEntry, RollbackPlan, RollbackPlanStatus, RollbackStep
 from ..selectors import releases as selectors
 from ..services import release_rollback as rollback_services
-from .releases import CODE, ID, KEY, TAGS, VERSION_HELP, ReleaseScopedMixin, owner_field
+from .releases import (
+    CODE,
+    ID,
+    KEY,
+    TAGS,
+    VERSION_HELP,
+    ReleaseChildMixin,
+    ReleaseScopedMixin,
+    owner_field,
+)
 
 
 def _person(user) -> dict | None:
@@ -197,7 +206,7 @@ class RollbackPlanApproveView(ReleaseScopedMixin, VersionedMixin, ApiView):
     destroy=destroy_schema(RollbackStepSerializer, parameters=[CODE, KEY, ID]),
 )
 @extend_schema(tags=TAGS)
-class RollbackStepViewSet(ReleaseScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
+class RollbackStepViewSet(ReleaseChildMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     service_target = "step"
     permission_actions = {
         "create": "release.change",
@@ -217,15 +226,8 @@ class RollbackStepViewSet(ReleaseScopedMixin, VersionedMixin, ServiceCrudMixin, 
             RollbackStep.objects.select_related("owner").get(pk=instance.pk)
         ).data
 
-    def create(self, request, *args, **kwargs):
-        release = self.get_release()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            step = rollback_services.rollback_step_add(
-                actor=request.user, release=release, **serializer.validated_data
-            )
-        return Response(self.serialize_current(step), status=status.HTTP_201_CREATED)
+    def create_service(self, **kwargs):
+        return rollback_services.rollback_step_add(**kwargs)
 
     def update_service(self, **kwargs):
         return rollback_services.rollback_step_update(**kwargs)

@@ -171,6 +171,14 @@ class ReleaseScopedMixin(ProgramScopedMixin):
         return selectors.release_get(program=self.program, key=self.kwargs["key"])
 
 
+class ReleaseChildMixin(ReleaseScopedMixin):
+    """A viewset of a release's rows (criteria, sign-offs, reviews, rollback steps): new rows
+    are created on the release (ServiceCrudMixin.create_parent)."""
+
+    def create_parent(self) -> dict:
+        return {"release": self.get_release()}
+
+
 @extend_schema_view(
     list=list_schema(
         ReleaseSerializer,
