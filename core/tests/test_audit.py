@@ -430,6 +430,10 @@ BULK_SERVICES = {
     "vendors/demo_contracts.py",  # backdates when each demo amendment was recorded
     "vendors/demo_deliverables.py",  # backdates the demo submission rounds and reviews
     "budgets/services/gl_import.py",  # GL import: bulk cost entries, audit_create_many
+    "releases/demo_requirements.py",  # backdates approvals; sets demo states the rules refuse
+    "releases/demo_defects.py",  # backdates the demo defects' workflow trails and retests
+    "releases/services/backlog.py",  # rank renumbering and iteration moves: audited per field
+    "releases/services/release_rollback.py",  # step renumbering: audited on the plan
 }
 
 
