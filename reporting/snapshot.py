@@ -51,10 +51,7 @@ class MilestoneLine:
     current: dt.date
     done: bool = False
     workstream: str = ""
-
-    @property
-    def slip_days(self) -> int:
-        return (self.current - self.baseline).days if self.baseline else 0
+    slip_days: int = 0  # working days of the program calendar behind the baseline (0: on time)
 
 
 @dataclass(frozen=True)

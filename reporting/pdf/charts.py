@@ -371,6 +371,7 @@ class MilestoneRow:
     baseline: dt.date | None  # None: not in the baseline
     current: dt.date
     done: bool = False
+    slip_days: int | None = None  # working days late; None: calendar days between the dates
 
 
 def milestone_chart(
@@ -382,7 +383,7 @@ def milestone_chart(
     font_size: float = theme.CAPTION,
 ) -> Drawing:
     """Each milestone on a shared time axis: a hollow diamond at its baseline date, a filled one
-    at its current date (green when done or on time, amber up to 14 days late, red beyond),
+    at its current date (green when done or on time, amber up to 10 days late, red beyond),
     and a line between them showing the slip."""
     dates = [d for r in rows for d in (r.baseline, r.current) if d] + [today]
     start = min(dates).replace(day=1)
@@ -398,18 +399,23 @@ def milestone_chart(
         return plot_left + (day - start).days / days * plot_w
 
     top = height - header
+    free_from = -1.0  # month labels are skipped where the previous one would overlap
     for month in _month_ticks(start, end):
         drawing.add(Line(x_of(month), 0, x_of(month), top, strokeColor=theme.RULE,
                          strokeWidth=0.4))  # fmt: skip
-        drawing.add(_text(x_of(month) + 2, top + font_size * 0.6, month.strftime("%b %y"),
-                          size=font_size))  # fmt: skip
+        label = month.strftime("%b %y")
+        if x_of(month) >= free_from:
+            drawing.add(_text(x_of(month) + 2, top + font_size * 0.6, label, size=font_size))
+            free_from = x_of(month) + stringWidth(label, theme.SANS, font_size) + 8
     for index, row in enumerate(rows):
         y = top - (index + 1) * row_height
         cy, r = y + row_height / 2, row_height * 0.32
         drawing.add(_text(0, y + row_height * 0.3, _fit(row.name, label_w - 4, font_size),
                           size=font_size, colour=theme.INK))  # fmt: skip
-        slip = (row.current - row.baseline).days if row.baseline else 0
-        colour = theme.GREEN if row.done or slip <= 0 else theme.AMBER if slip <= 14 else theme.RED
+        slip = row.slip_days
+        if slip is None:
+            slip = (row.current - row.baseline).days if row.baseline else 0
+        colour = theme.GREEN if row.done or slip <= 0 else theme.AMBER if slip <= 10 else theme.RED
         if row.baseline and row.baseline != row.current:
             drawing.add(Line(x_of(row.baseline), cy, x_of(row.current), cy, strokeColor=colour,
                              strokeWidth=1.2))  # fmt: skip

@@ -188,7 +188,7 @@ class Deck:
             return
         rows = [
             charts.MilestoneRow(
-                m.name, m.baseline if snap.has_baseline else None, m.current, m.done
+                m.name, m.baseline if snap.has_baseline else None, m.current, m.done, m.slip_days
             )
             for m in snap.milestones[:14]
         ]

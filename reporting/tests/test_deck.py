@@ -42,7 +42,7 @@ def test_the_deck_has_every_slide_in_order_with_its_figures(tmp_path):
     for page, title in zip(pages[1:], TITLES, strict=True):
         assert page.startswith(title), (title, page[:80])
     assert "the rules said" not in pages[1] and "rules: amber" in pages[1]
-    assert "UAT exit" in pages[2] and "+7 d" in pages[2] and "+21 d" in pages[2]
+    assert "UAT exit" in pages[2] and "+5 d" in pages[2] and "+15 d" in pages[2]
     assert "User acceptance test" in pages[3] and "01 Feb" in pages[3]
     for figure in ("EUR 2,600,000.00", "EUR 1,700,000.00", "EUR 2,569,000.00", "1.02 / 0.93"):
         assert figure in pages[4]
