@@ -9,6 +9,9 @@ their bases."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -492,15 +495,13 @@ class ReleaseActionView(ReleaseMixin, TemplateView):
     submit_icon = "ti-device-floppy"
     submit_style = "btn-primary"
     intro = ""
+    # each action provides these two: the form (bound to `data` on POST) and the step it runs,
+    # returning the success message
+    build_form: Callable[..., Any]
+    perform: Callable[[Any], str]
 
     def setup_objects(self) -> None:
         self.release = self.get_release()
-
-    def build_form(self, data=None):
-        raise NotImplementedError
-
-    def perform(self, form) -> str:
-        raise NotImplementedError
 
     def refusal(self, reason: str):
         """Where a refusal goes: back to the tab with the reason."""
@@ -567,12 +568,10 @@ class ReleasePostView(ReleaseMixin, TemplateView):
     any refusal go back to the release's `tab` as a message."""
 
     tab = "readiness"
+    perform: Callable[[], str]  # each step provides it: runs the step, returns the message
 
     def setup_objects(self) -> None:
         self.release = self.get_release()
-
-    def perform(self) -> str:
-        raise NotImplementedError
 
     def success_url(self) -> str:
         return tab_url(self.program, self.release, self.tab)
