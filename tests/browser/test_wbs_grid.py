@@ -60,7 +60,7 @@ def test_manager_edits_indents_and_collapses_with_the_keyboard(page, login, live
     expect(name).to_have_count(0)
     expect(page.locator("#item-TSK-2")).to_contain_text("Design and review")
     expect(page.locator("#item-TSK-3")).to_contain_text("9 Jan 26")  # Code moved a day later
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'item-TSK-2'")
+    expect(page.locator("#item-TSK-2")).to_be_focused()
     design = Item.objects.get(key="TSK-2")
     assert (design.name, design.duration_minutes) == ("Design and review", days(4))
 
@@ -68,7 +68,7 @@ def test_manager_edits_indents_and_collapses_with_the_keyboard(page, login, live
     page.locator("#item-TSK-4").focus()
     page.keyboard.press("Alt+Shift+ArrowRight")
     expect(page.locator("#item-TSK-4 .wbs-code")).to_have_text("1.3")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'item-TSK-4'")
+    expect(page.locator("#item-TSK-4")).to_be_focused()
     assert Item.objects.get(key="TSK-4").wbs == "1.3"
     # Alt+Shift+Up moves it above Code (once the indent's grid reload has settled: a key
     # pressed while the rows are being swapped would land on the row being replaced).
@@ -94,7 +94,7 @@ def test_manager_edits_indents_and_collapses_with_the_keyboard(page, login, live
 def settled(page, focused: str) -> None:
     """Wait until the grid's last reload is done and has put the focus back on `focused`."""
     page.wait_for_load_state("networkidle")
-    page.wait_for_function(f"document.activeElement && document.activeElement.id === '{focused}'")
+    expect(page.locator(f"#{focused}")).to_be_focused()
 
 
 def test_escape_cancels_the_row_editor(page, login, live_server, erp):
@@ -112,7 +112,7 @@ def test_escape_cancels_the_row_editor(page, login, live_server, erp):
 
     expect(page.locator("#item-TSK-3-name")).to_have_count(0, timeout=10_000)
     expect(page.locator("#item-TSK-3")).to_contain_text("Code")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'item-TSK-3'")
+    expect(page.locator("#item-TSK-3")).to_be_focused()
     assert Item.objects.get(key="TSK-3").version == 1
     page.watcher.assert_clean()
 
