@@ -13,6 +13,7 @@ v1 = [
     path("", include("vendors.api.urls")),
     path("", include("budgets.api.urls")),
     path("", include("releases.api.urls")),
+    path("", include("reporting.api.urls")),
 ]
 
 urlpatterns = [

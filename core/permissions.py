@@ -131,6 +131,21 @@ MATRIX: dict[str, frozenset[Role]] = {
     "release.signoff": INTERNAL,  # the named signer only (a service rule)
     "release.decide": frozenset({M, EX}),  # record the go/no-go decision
     "release.vote": INTERNAL,  # a go/no-go attendee's own vote (a service rule)
+    # reporting: everyone inside reads reports and dashboards; coordinators and workstream leads
+    # draft (leads their own commentary: a service rule); the program manager overrides a RAG
+    # and publishes; subscriptions are the manager's and coordinators'
+    "report.view": INTERNAL,
+    "report.change": frozenset({M, CO, CT}),
+    "report.publish": frozenset({M}),
+    "report.override": frozenset({M}),
+    "report.settings": frozenset({M}),
+    "subscription.view": frozenset({M, CO, EX}),
+    "subscription.change": frozenset({M, CO}),
+    "subscription.send": frozenset({M, CO}),
+    "kpi.view": INTERNAL,
+    "kpi.change": frozenset({M, CO}),
+    "kpi.record": frozenset({M, CO, FI}),  # manual KPI values
+    "dashboard.view": INTERNAL,
 }
 
 ACTIONS = tuple(MATRIX)

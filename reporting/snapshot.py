@@ -20,6 +20,7 @@ from typing import Any
 __all__ = [
     "BudgetBurn",
     "ChangeLine",
+    "CommentaryLine",
     "DecisionLine",
     "GanttLine",
     "MilestoneLine",
@@ -124,6 +125,15 @@ class ReleaseLine:
 
 
 @dataclass(frozen=True)
+class CommentaryLine:
+    """The workstream lead's word on the period (from the status report), with their own RAG."""
+
+    workstream: str
+    rag: str  # a rag.Rag value; "grey" when the lead gave none
+    text: str
+
+
+@dataclass(frozen=True)
 class Snapshot:
     program_code: str
     program_name: str
@@ -154,6 +164,13 @@ class Snapshot:
     achievements: list[str] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
     help_needed: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)  # decisions taken this period (narrative)
+    commentary: list[CommentaryLine] = field(default_factory=list)
+    # "published" (a status report the manager published), "draft" (a report not yet
+    # published) or "computed" (no report: figures computed at send time, nobody reviewed them)
+    status: str = "computed"
+    published_at: dt.datetime | None = None
+    published_by: str = ""
     schema: int = SCHEMA_VERSION
 
     def rag_of(self, dimension: str) -> RagLine | None:

@@ -178,7 +178,7 @@ class Site:
 #   ALLOWED_GET / ALLOWED_POST: {view class: lambda site: (status, location or None)} for what an
 #                              allowed caller gets where it is not a 200 page.
 # A listed app without the module yet is skipped (its routes then use the workstream's values).
-URL_WALK_APPS = ("risks", "governance", "vendors", "budgets", "releases")
+URL_WALK_APPS = ("risks", "governance", "vendors", "budgets", "releases", "reporting")
 
 
 def _url_walk_modules():

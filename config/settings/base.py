@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "vendors",
     "budgets",
     "releases",
+    "reporting",
 ]
 
 MIDDLEWARE = [

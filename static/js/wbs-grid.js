@@ -170,10 +170,15 @@
     if (row) { lastRowId = row.id; }
   });
 
+  // The grid marks itself settled once a swap's rows are set up and the focus is back, so a
+  // keyboard user's next key (or a browser test) lands on the rows the server just sent.
+  function markSettled(table) { table.setAttribute("data-settled", ""); }
+
   document.addEventListener("htmx:afterSettle", function (evt) {
     var table = document.getElementById("grid-table");
     if (!table) { return; }
     initRows();
+    markSettled(table);
     var active = document.activeElement;
     var wanted = pendingFocus || table.getAttribute("data-focus") || null;
     pendingFocus = null;
@@ -194,6 +199,7 @@
   function start() {
     initRows();
     var table = document.getElementById("grid-table");
+    if (table) { markSettled(table); }
     var wanted = table && table.getAttribute("data-focus");
     var row = wanted && document.getElementById(wanted);
     if (row && !row.classList.contains("wbs-hidden")) {

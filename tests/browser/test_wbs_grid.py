@@ -60,7 +60,7 @@ def test_manager_edits_indents_and_collapses_with_the_keyboard(page, login, live
     expect(name).to_have_count(0)
     expect(page.locator("#item-TSK-2")).to_contain_text("Design and review")
     expect(page.locator("#item-TSK-3")).to_contain_text("9 Jan 26")  # Code moved a day later
-    expect(page.locator("#item-TSK-2")).to_be_focused()
+    settled(page, "item-TSK-2")
     design = Item.objects.get(key="TSK-2")
     assert (design.name, design.duration_minutes) == ("Design and review", days(4))
 
@@ -80,6 +80,7 @@ def test_manager_edits_indents_and_collapses_with_the_keyboard(page, login, live
     # has given the focus back to the moved row, which would otherwise take it from the summary).
     settled(page, "item-TSK-4")
     page.locator("#item-TSK-1").focus()
+    settled(page, "item-TSK-1")
     page.keyboard.press("ArrowLeft")
     expect(page.locator("#item-TSK-2")).to_be_hidden()
     expect(page.get_by_role("button", name="Expand 1 Build")).to_be_visible()
@@ -92,8 +93,11 @@ def test_manager_edits_indents_and_collapses_with_the_keyboard(page, login, live
 
 
 def settled(page, focused: str) -> None:
-    """Wait until the grid's last reload is done and has put the focus back on `focused`."""
-    page.wait_for_load_state("networkidle")
+    """Wait until no request is in flight, the grid's last swap has settled (wbs-grid.js marks the
+    table) and the focus is back on `focused`. (`networkidle` would not do: it is a page-load
+    state, reached once, so it does not wait for an htmx reload.)"""
+    expect(page.locator(".htmx-request")).to_have_count(0)
+    expect(page.locator("#grid-table[data-settled]")).to_have_count(1)
     expect(page.locator(f"#{focused}")).to_be_focused()
 
 

@@ -19,6 +19,7 @@ from governance import demo as governance_demo
 from programs import services
 from programs.models import Program, ProgramMembership, Workstream
 from releases import demo as releases_demo
+from reporting import demo as reporting_demo
 from risks import demo as risks_demo
 from schedules import demo
 from vendors import demo as vendors_demo
@@ -129,6 +130,7 @@ class Command(BaseCommand):
             ("Vendors", vendors_demo),
             ("Budget", budgets_demo),
             ("Releases", releases_demo),
+            ("Reporting", reporting_demo),
         ]:
             for code in ("ERP", "CRM"):
                 program = Program.objects.filter(code=code).first()
