@@ -59,3 +59,27 @@ SERIES = {"plan": PRIMARY, "actual": GREEN, "forecast": AMBER, "baseline": GREY,
 CAPTION = 7.5
 BODY = 9.5
 """Point sizes; slides scale these up (see deck)."""
+
+# The RAID log's score bands (risks.choices.SCORE_BAND_RANGES: low 1-4, medium 5-9, high 10-16,
+# critical 20-25) in the RAID page's colours (static/css/raid.css): cell fill and ink, as hex so
+# the PowerPoint export uses the very same values.
+BAND_HEX = {
+    "low": ("#d3f0dc", "#1b5e2f"),
+    "medium": ("#fff1c2", "#6b4e00"),
+    "high": ("#ffd8b0", "#7a3300"),
+    "critical": ("#f8b8b8", "#7d1010"),
+}
+BAND_LABELS = {"low": "Low", "medium": "Medium", "high": "High", "critical": "Critical"}
+EMPTY_CELL_OPACITY = 0.45  # the RAID page fades cells that hold no risk
+
+
+def faded_hex(hex_colour: str, opacity: float = EMPTY_CELL_OPACITY) -> str:
+    """`hex_colour` seen at `opacity` on white paper (PDF and PowerPoint fills are opaque)."""
+    value = hex_colour.lstrip("#")
+    channels = [int(value[i : i + 2], 16) for i in (0, 2, 4)]
+    mixed = [round(255 - (255 - c) * opacity) for c in channels]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+RAG_HEX = {"green": "#2fb344", "amber": "#f59f00", "red": "#d63939", "grey": "#929dab"}
+FONT_FAMILY = "DejaVu Sans"  # the family the embedded fonts belong to (named in the .pptx)
