@@ -298,6 +298,7 @@ PLACEHOLDER_VALUES = {
     "token": "set-password",
     "url": "no-such-admin-page/",
     "format": "json",
+    "period": "2026-W48",  # reporting: a status report's ISO week
 }
 
 

@@ -252,6 +252,10 @@ SPECTACULAR_SETTINGS = {
         "ReadinessCriterionKindEnum": "releases.models.releases.CriterionKind",
         "ReleaseLogKindEnum": "releases.models.releases.LogKind",
         "CycleKindEnum": "releases.models.testing.CycleKind",
+        "RagEnum": "reporting.models.reports.RAG_CHOICES",
+        "RagRatingEnum": "reporting.api.reports.RATING_CHOICES",
+        "RagDimensionEnum": "reporting.models.reports.DIMENSION_CHOICES",
+        "ReportStatusEnum": "reporting.models.reports.ReportStatus",
     },
 }
 

@@ -434,6 +434,7 @@ BULK_SERVICES = {
     "releases/demo_defects.py",  # backdates the demo defects' workflow trails and retests
     "releases/services/backlog.py",  # rank renumbering and iteration moves: audited per field
     "releases/services/release_rollback.py",  # step renumbering: audited on the plan
+    "reporting/demo_reports.py",  # stores the demo weeks' story figures, backdates to Fridays
 }
 
 

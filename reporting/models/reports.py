@@ -91,7 +91,9 @@ class StatusReport(ProgramOwnedModel):
     class Meta:
         ordering = ["program", "-period"]
         constraints = [
-            models.UniqueConstraint(fields=["program", "period"], name="status_report_period_unique"),
+            models.UniqueConstraint(
+                fields=["program", "period"], name="status_report_period_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -118,7 +120,9 @@ class RagOverride(ProgramOwnedModel):
     report = models.ForeignKey(StatusReport, on_delete=models.CASCADE, related_name="overrides")
     dimension = models.CharField(max_length=8, choices=DIMENSION_CHOICES)
     rag = models.CharField(max_length=5, choices=RAG_CHOICES)
-    reason = models.TextField(help_text="Required: why the computed rating does not tell the truth.")
+    reason = models.TextField(
+        help_text="Required: why the computed rating does not tell the truth."
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )

@@ -73,14 +73,10 @@ def set_state(report: StatusReport, status: str, *, actor=None) -> StatusReport:
     return report
 
 
-def make_subscription(
-    program, actor=None, *, users=(), emails=(), **fields: Any
-) -> Subscription:
+def make_subscription(program, actor=None, *, users=(), emails=(), **fields: Any) -> Subscription:
     actor = actor or manager_of(program)
     fields.setdefault("name", "Steering committee briefing")
-    subscription = create(
-        Subscription, actor=actor, program=program, created_by=actor, **fields
-    )
+    subscription = create(Subscription, actor=actor, program=program, created_by=actor, **fields)
     for user in users:
         SubscriptionRecipient.objects.create(subscription=subscription, user=user)
     for address in emails:
