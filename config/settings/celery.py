@@ -78,4 +78,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.compliance_reviews_and_escalations",
         "schedule": crontab(hour=6, minute=40),
     },
+    # Reporting (reporting/tasks.py): the weekly briefings. Each subscription is due from its
+    # weekday and time in the program's time zone; the scan also re-sends what a dead worker or a
+    # down broker left behind. Idempotent: one delivery per subscription and period.
+    "reporting-send-due-briefings": {
+        "task": "reporting.send_due_briefings",
+        "schedule": crontab(minute="*/5"),
+    },
+    # KPIs (reporting/tasks_kpis.py): this week's value of every computed KPI of every active
+    # program; daily, a re-run updates the week's values, so the week's last run stays.
+    "reporting-record-kpis": {
+        "task": "reporting.record_kpis",
+        "schedule": crontab(hour=22, minute=40),
+    },
 }

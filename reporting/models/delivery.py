@@ -21,12 +21,12 @@ from programs.models import Program, ProgramOwnedModel
 from .reports import StatusReport, validate_period
 
 __all__ = [
+    "WEEKDAYS",
     "Delivery",
     "DeliveryKind",
     "DeliveryStatus",
     "Subscription",
     "SubscriptionRecipient",
-    "WEEKDAYS",
 ]
 
 WEEKDAYS = [
@@ -41,9 +41,7 @@ class Subscription(ProgramOwnedModel):
     weekday = models.PositiveSmallIntegerField(
         choices=WEEKDAYS, default=0, validators=[MaxValueValidator(6)]
     )
-    send_time = models.TimeField(
-        default=dt.time(7, 0), help_text="In the program's time zone."
-    )
+    send_time = models.TimeField(default=dt.time(7, 0), help_text="In the program's time zone.")
     include_deck = models.BooleanField(
         "attach the deck", default=True, help_text="The briefing PDF is always attached."
     )
@@ -146,6 +144,9 @@ class Delivery(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # who holds the claim (the task id, or a random token): "" once released after a failure,
+    # so the retry or the next due scan may take it (see reporting/services/delivery.py)
+    claim_token = models.CharField(max_length=64, blank=True, editable=False)
     queued_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
