@@ -16,7 +16,7 @@ from programs.models import Program, ProgramOwnedModel
 
 from .reports import validate_period
 
-__all__ = ["KpiCategory", "KpiDefinition", "KpiDirection", "KpiUnit", "KpiValue", "MANUAL"]
+__all__ = ["MANUAL", "KpiCategory", "KpiDefinition", "KpiDirection", "KpiUnit", "KpiValue"]
 
 MANUAL = "manual"
 
@@ -109,7 +109,9 @@ class KpiValue(ProgramOwnedModel):
     class Meta:
         ordering = ["definition", "period"]
         constraints = [
-            models.UniqueConstraint(fields=["definition", "period"], name="kpi_value_period_unique"),
+            models.UniqueConstraint(
+                fields=["definition", "period"], name="kpi_value_period_unique"
+            ),
         ]
 
     def __str__(self) -> str:
