@@ -1,5 +1,11 @@
 """The portfolio dashboard under /portfolio/ (names `portfolio:*`): every program of the user."""
 
+from django.urls import path
+
+from .views.portfolio import PortfolioView
+
 app_name = "portfolio"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", PortfolioView.as_view(), name="index"),
+]
