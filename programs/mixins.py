@@ -76,6 +76,18 @@ PROGRAM_NAV = [
             ("Releases", "ti-rocket", "releases:release_list", "release.view"),
         ],
     ),
+    (
+        "Reports",
+        "ti-presentation-analytics",
+        [
+            ("Dashboard", "ti-gauge", "reporting:dashboard", "dashboard.view"),
+            ("Status reports", "ti-report", "reporting:report_list", "report.view"),
+            ("KPIs", "ti-target-arrow", "reporting:kpi_list", "kpi.view"),
+            ("Briefings", "ti-mail-forward", "reporting:subscription_list", "subscription.view"),
+            ("Delivery log", "ti-mail-check", "reporting:delivery_list", "subscription.view"),
+            ("Report settings", "ti-adjustments", "reporting:report_settings", "report.settings"),
+        ],
+    ),
     # the vendor portal: what a vendor-role member sees instead of the program's pages
     ("Our portal", "ti-home", "vendors:portal_home", "portal.view"),
     ("Contracts", "ti-file-certificate", "vendors:portal_contract_list", "portal.view"),
