@@ -142,6 +142,9 @@ def _budget(program: Program, status_date: dt.date) -> tuple[BudgetBurn | None, 
         return None, False
     report = evm_report(program, status_date=status_date)
     total = report.total.value
+    # earned value is measured on the schedule's progress: with no plan there is nothing earned
+    # to compare with, so the indices are "not measured" rather than a CPI of 0.00
+    measured = Item.objects.filter(program=program).exists()
     chart = overview.chart
     vac = figures.budget - figures.eac
     return (
@@ -155,8 +158,8 @@ def _budget(program: Program, status_date: dt.date) -> tuple[BudgetBurn | None, 
             actual_to_date=figures.actual,
             forecast_at_completion=figures.eac,
             variance_at_completion=vac,
-            cpi=total.cpi,
-            spi=total.spi,
+            cpi=total.cpi if measured else None,
+            spi=total.spi if measured else None,
             variance_by_workstream=[
                 (row.label, row.eac - row.budget) for row in overview.by_workstream
             ],

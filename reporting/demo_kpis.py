@@ -18,7 +18,13 @@ from programs.models import Program, ProgramMembership, Role
 
 from .models import KpiUnit, KpiValue
 from .selectors.kpis import current_period, periods_back
-from .services.kpis import kpi_create, kpi_standard_add, kpi_value_enter, record_week
+from .services.kpis import (
+    kpi_create,
+    kpi_standard_add,
+    kpi_update,
+    kpi_value_enter,
+    record_week,
+)
 
 WEEKS = 12
 
@@ -79,6 +85,12 @@ def build(program: Program, ctx: dict) -> dict:
     added = kpi_standard_add(actor=manager, program=program)
     manual = None
     if program.code == "ERP":
+        # ERP rates exposure against its own size, as its status reports do (demo_reports.py)
+        exposure = next(k for k in added if k.source == "risk_exposure")
+        kpi_update(
+            actor=manager, kpi=exposure, expected_version=exposure.version,
+            target=Decimal("100"), amber_threshold=Decimal("150"), red_threshold=Decimal("200"),
+        )  # fmt: skip
         manual = kpi_create(
             actor=manager,
             program=program,

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit_guard import bulk_writes_allowed
 from core.models import User
 from programs.models import Program, ProgramMembership, Workstream
 from schedules.models import Item
@@ -759,9 +760,20 @@ def _snapshots(ctx: _Ctx, trend: tuple[float, ...]) -> int:
     return weeks
 
 
+def _backdate_risks(ctx: _Ctx, refs: list[str]) -> None:
+    """Raised over the weeks before this one, one a week, oldest first (the log was built up over
+    the program, not this morning): "new high risks this week" in a status report counts only
+    what was really raised this week."""
+    with bulk_writes_allowed():
+        for weeks_ago, ref in enumerate(reversed(refs), start=1):
+            raised = ctx.now - dt.timedelta(weeks=weeks_ago, days=1)
+            Risk.objects.filter(pk=ctx.keys[f"risk:{ref}"].pk).update(created_at=raised)
+
+
 def _build(ctx: _Ctx, risks, issues, assumptions, dependencies, actions, trend) -> dict:
     for ref, author, spec in risks:
         ctx.keys[f"risk:{ref}"] = _risk(ctx, ref, author, spec)
+    _backdate_risks(ctx, [ref for ref, _, _ in risks])
     for ref, author, spec in issues:
         ctx.keys[f"issue:{ref}"] = _issue(ctx, ref, author, spec)
     for ref, author, spec in assumptions:

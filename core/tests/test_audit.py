@@ -424,6 +424,7 @@ SKIPPED_DIRS = {".venv", "migrations", "tests", "node_modules", "static", "var",
 BULK_SERVICES = {
     "schedules/interchange/mspdi_import.py",  # thousands of rows; audit_create_many/audit_delete
     "schedules/demo.py",  # the demo plan and benchmark-sized schedules; audit_create_many
+    "risks/demo.py",  # backdates when each demo risk was raised
     "risks/imports/__init__.py",  # RAID import: bulk rows, creation entries written in bulk
     "governance/demo_raci.py",  # backdates when one demo obligation turned non-compliant
     "governance/demo.py",  # backdates the demo requests' timelines and decisions to the story

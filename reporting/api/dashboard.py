@@ -19,15 +19,11 @@ from rest_framework.response import Response
 from core.api.permissions import AUTHENTICATED
 from core.api.schema import FORBIDDEN, NOT_FOUND, UNAUTHORIZED, VALIDATION_ERROR
 from core.api.views import ApiView
-from programs.api.views import ProgramScopedMixin
+from programs.api.views import CODE, ProgramScopedMixin
 from programs.choices import ProgramStatus
 
 from ..selectors.dashboard import program_dashboard
 from ..selectors.portfolio import FILTER_RAGS, SORTS, PortfolioRow, Trend, parse_params, portfolio
-
-CODE = OpenApiParameter(
-    "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The program code, e.g. ERP."
-)
 
 
 def _dec(value: Decimal | None, places: str = "0.01") -> str | None:

@@ -32,16 +32,13 @@ from core.api.schema import (
 from core.api.serializers import format_datetime
 from core.api.versioning import VersionedMixin
 from core.api.views import ApiView, ApiViewSet
-from programs.api.views import ProgramScopedMixin
+from programs.api.views import CODE, ProgramScopedMixin
 
 from ..models import WEEKDAYS, Delivery, DeliveryKind, DeliveryStatus, Subscription
 from ..selectors import delivery as selectors
 from ..services import delivery as delivery_services
 from ..services import subscriptions as services
 
-CODE = OpenApiParameter(
-    "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The program code, e.g. ERP."
-)
 ID = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The subscription's id."
 )

@@ -38,7 +38,7 @@ from core.api.schema import (
 from core.api.serializers import UserRefSerializer, format_datetime, user_ref
 from core.api.versioning import VersionedMixin
 from core.api.views import ApiView, ApiViewSet
-from programs.api.views import ProgramScopedMixin
+from programs.api.views import CODE, ProgramScopedMixin
 from programs.models import Program
 from programs.selectors import member_users
 
@@ -47,9 +47,6 @@ from ..models import RAG_CHOICES, KpiCategory, KpiDefinition, KpiDirection, KpiU
 from ..selectors import kpis as selectors
 from ..services import kpis as services
 
-CODE = OpenApiParameter(
-    "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The program code, e.g. ERP."
-)
 KEY = OpenApiParameter(
     "key", OpenApiTypes.STR, OpenApiParameter.PATH, description="The KPI's key, e.g. KPI-3."
 )

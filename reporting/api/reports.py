@@ -31,7 +31,7 @@ from core.api.schema import (
 from core.api.serializers import UserRefSerializer, format_date, format_datetime, user_ref
 from core.api.versioning import VersionedMixin, expected_version
 from core.api.views import ApiView
-from programs.api.views import ProgramScopedMixin
+from programs.api.views import CODE, ProgramScopedMixin
 
 from ..models import (
     DIMENSION_CHOICES,
@@ -47,9 +47,6 @@ from ..snapshot import to_json
 from ..views.reports import PDF, PPTX, filename, pptx_module
 
 TAGS = ["reports"]
-CODE = OpenApiParameter(
-    "code", OpenApiTypes.STR, OpenApiParameter.PATH, description="The program code, e.g. ERP."
-)
 PERIOD = OpenApiParameter(
     "period", OpenApiTypes.STR, OpenApiParameter.PATH, description="The ISO week, e.g. 2026-W48."
 )

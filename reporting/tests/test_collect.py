@@ -75,6 +75,22 @@ def test_a_program_without_baseline_or_budget_gets_a_report_that_says_so(tmp_pat
     assert "no budget yet" in _pdf_text(tmp_path, deck.render(snapshot))
 
 
+def test_a_budget_without_a_schedule_is_rated_on_its_forecast_not_on_a_cpi_of_zero():
+    from budgets.tests import factories as budget
+
+    program = ProgramFactory(name="Budget only", start_date=dt.date(2026, 1, 1))
+    line = budget.make_line(program)
+    month = dt.date(2026, 1, 1)
+    budget.plan(line, month, "1000.00")
+    budget.actual(line, month, "400.00")
+    snapshot = collect(program, period=_week(program_today(program)))
+    assert snapshot.has_budget and snapshot.budget.actual_to_date == Decimal("400.00")
+    # nothing is planned in a schedule, so nothing is earned to compare the cost with
+    assert snapshot.budget.cpi is None and snapshot.budget.spi is None
+    cost = snapshot.rag_of("cost")
+    assert cost.rag != "red" and "CPI" not in cost.reason
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():

@@ -17,6 +17,7 @@ from programs.models import Program
 from programs.tests.factories import ProgramFactory, member
 from reporting.collect import collect
 from reporting.periods import period_of
+from reporting.selectors.common import thresholds_of
 from reporting.selectors.dashboard import program_dashboard, sparkline_points
 from reporting.tests.factories import make_report
 from risks.choices import RaidType, score_band
@@ -91,8 +92,8 @@ def test_the_demo_dashboard_agrees_with_every_domain_page(erp):
     assert [a.key for a in board.overdue_actions] == overdue
     assert board.overdue_actions, "the demo has overdue actions"
     assert all(a.owner for a in board.overdue_actions)
-    # RAG: the same ratings and reasons a report composed now gets
-    snap = collect(erp, period=board.period)
+    # RAG: the same ratings and reasons a report composed now gets (with ERP's own thresholds)
+    snap = collect(erp, period=board.period, thresholds=thresholds_of(erp))
     assert [(t.dimension, t.rag, t.reason) for t in (board.overall, *board.tiles)] == [
         (line.dimension, line.rag, line.reason)
         for line in sorted(snap.rag, key=lambda line: line.dimension != "overall")

@@ -120,7 +120,7 @@ def test_the_demo_dashboard_prints_the_budget_and_risk_pages_figures(erp):  # no
     assert f'<span class="h2 mb-0">{exposure}</span>' in page
     assert f'<div class="h2 mb-0">{exposure}</div>' in heat_page
     assert 'id="dash-burn-data" type="application/json"' in page
-    assert "reporting/js/dashboard.js" in page
+    assert "budgets/overview.js" in page  # the budget overview's chart, drawn the same way
     api = APIClient()
     api.force_authenticate(pm)
     data = api.get(reverse("api_v1:reporting_dashboard", kwargs={"code": "ERP"})).json()
