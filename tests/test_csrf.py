@@ -21,7 +21,12 @@ from core.models import AuditEntry, KeySequence, OutboundEmail, User
 from core.permissions import Role
 from core.tests.factories import DEFAULT_PASSWORD, UserFactory
 from programs.models import Program, ProgramMembership, Workstream
-from tests.test_url_permissions import ENDPOINTS, build_url, make_site, policy_of
+from tests.test_url_permissions import (
+    ENDPOINTS,
+    _built_site,  # noqa: F401 (the module's site, built once)
+    build_url,
+    policy_of,
+)
 
 # Views that do not read the session, so a forged cross-site request carries no authority. Each
 # entry says why, and the exact answer a token-less request gets instead of 403.
@@ -79,8 +84,10 @@ def _is_public(endpoint) -> bool:
 
 
 @pytest.fixture
-def site(program, users_by_role):
-    return make_site(program, users_by_role)
+def site(_built_site, db):  # noqa: F811
+    """The URL walk's site (every app's rows), built once per module inside a transaction that
+    is rolled back at its end; each test runs in a savepoint of it."""
+    return _built_site
 
 
 @pytest.mark.django_db

@@ -213,6 +213,7 @@ def make_site(program, users_by_role) -> Site:
         "token": default_token_generator.make_token(target.user),
         "url": "no-such-admin-page/",
         "format": "json",
+        "period": "2026-W48",  # reporting: a status report's ISO week (the walk's own report's)
     }
     app_values = {}
     for module in _url_walk_modules():
