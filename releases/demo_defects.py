@@ -653,5 +653,9 @@ def build(program, ctx: dict) -> dict:
                 actor=manager, defect=defect, to=TRI, owner=defect.owner or manager,
                 comment="Confirmed in the defect board.",
             )  # fmt: skip
+    for defect in raised:  # raised with their failed run: as old as the run
+        if defect.test_run_id:
+            run_at = TestRun.objects.get(pk=defect.test_run_id).executed_at
+            _backdate(defect, run_at, now, [])
     ctx["defects"] = {d.key: d for d in Defect.objects.filter(program=program).order_by("number")}
     return {"defects": len(ctx["defects"])}

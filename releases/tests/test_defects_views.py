@@ -380,3 +380,10 @@ def test_summary_partial(program, manager, client_of):
 
     assert response.status_code == 200
     assert 'id="defect-summary"' in response.content.decode()
+
+
+def test_summary_opened_as_a_page_goes_to_the_defect_list(program, manager, client_of):
+    response = client_of(manager).get(url("defect_summary", program))
+
+    assert response.status_code == 302
+    assert response["Location"] == url("defect_list", program)

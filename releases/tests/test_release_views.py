@@ -316,6 +316,15 @@ def test_scope_candidates_exclude_what_is_in_scope(client_for, program, manager)
     assert [r.key for r in response.context["requirement_candidates"]] == [outside.key]
 
 
+def test_scope_candidates_opened_as_a_page_go_to_the_scope_tab(client_for, program, manager):
+    release = factories.make_release(program)
+
+    response = client_for(manager).get(url("release_scope_search", program, key=release.key))
+
+    assert response.status_code == 302
+    assert response["Location"] == url("release_detail", program, key=release.key) + "?tab=scope"
+
+
 def test_scope_of_a_released_release_is_frozen(client_for, program, manager):
     release = factories.make_release(program)
     factories.set_state(release, status=ReleaseStatus.RELEASED)

@@ -131,6 +131,11 @@ class DefectSummaryView(DefectMixin, TemplateView):
     permission_action = "defect.view"
     template_name = LIST_TEMPLATE
 
+    def get(self, request, *args, **kwargs):
+        if not wants_partial(request):  # opened as a page: the defect list holds the strip
+            return redirect("releases:defect_list", code=self.program.code)
+        return super().get(request, *args, **kwargs)
+
     def get_template_names(self):
         return [f"{LIST_TEMPLATE}#defect-summary"]
 

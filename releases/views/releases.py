@@ -365,6 +365,11 @@ class ScopeCandidatesView(ReleaseMixin, TemplateView):
     permission_action = "release.change"
     template_name = "releases/releases/_scope_candidates.html"
 
+    def get(self, request, *args, **kwargs):
+        if not wants_partial(request):  # opened as a page: the scope tab holds the search
+            return redirect(tab_url(self.program, self.get_release(), "scope"))
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         release = self.get_release()
         q = self.request.GET.get("q", "").strip()[:100]
