@@ -2,11 +2,12 @@
 latest results, open defects, change requests and releases, and the coverage gaps computed from
 them (issue 7, item 2).
 
-Planned for size (2,000 requirements, 6,000 cases, 1,000 defects): the gap flags are SQL
-annotations (EXISTS subqueries), so filtering by a gap, counting every gap and paging happen in
-the database. A page is then a fixed handful of queries whatever the number of rows: one
-aggregate for the counts, one for the page's requirement rows, and one each for their
-deliverables, test cases with their latest results, open defects, change requests and releases.
+Planned for size (2,000 requirements, 6,000 cases, 1,000 defects): the gaps are computed set-wise
+in SQL (`GAP_CODES_SQL`: each case's latest result read once, joined to the links and summed per
+requirement), so filtering by a gap and counting every gap happen in the database. A page is then
+a fixed handful of queries whatever the number of rows: one aggregate for the counts, one for the
+page's requirement rows, and one each for their deliverables, test cases with their latest
+results, open defects, change requests and releases; a row's own gaps follow from those.
 
 A case's latest result is the result of its most recent run in any cycle (`CycleCase.last_result`
 of the cycle case with the latest `last_run_at`, kept by the run service); a case never run is
@@ -21,23 +22,8 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
-from django.db.models import (
-    BigIntegerField,
-    BooleanField,
-    Case,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Mod
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 from governance.models import ChangeRequest
 from programs.models import Program
@@ -91,7 +77,7 @@ SETTLED_STATUSES = (
 )
 
 
-# the flags that make each gap, as annotated on the requirement rows
+# the flags that make each gap, in the order a row lists them
 GAP_FLAGS = ("no_test", "failing", "not_run", "blocking_defect", "unaccepted")
 
 STATUS_COLOURS = {
@@ -107,7 +93,7 @@ CR_STATUS_LABELS = dict(ChangeRequest._meta.get_field("status").choices or ())
 
 
 # ---------------------------------------------------------------------------------------------
-# The requirement rows with their gap flags (SQL)
+# The requirement rows and their gaps (SQL)
 # ---------------------------------------------------------------------------------------------
 
 CaseLink = TestCase.requirements.through
@@ -133,71 +119,105 @@ def _open_defects() -> QuerySet:
 # (Up to 9,999 cases per requirement.)
 FAILING, NOT_RUN = 10**4, 10**8
 
+# Each case's latest result, from its newest run in any cycle (a tie on the time goes to the
+# later cycle case), in one pass over the program's cycle cases (a case is only planned into its
+# own program's cycles): DISTINCT ON in PostgreSQL, a window elsewhere (SQLite in development).
+LATEST_SQL = {
+    True: """
+    SELECT DISTINCT ON (case_id) case_id, last_result FROM releases_cyclecase
+    WHERE program_id = %s AND last_run_at IS NOT NULL
+    ORDER BY case_id, last_run_at DESC, id DESC""",
+    False: """
+    SELECT case_id, last_result FROM (
+        SELECT case_id, last_result, ROW_NUMBER() OVER (
+            PARTITION BY case_id ORDER BY last_run_at DESC, id DESC
+        ) AS newest
+        FROM releases_cyclecase WHERE program_id = %s AND last_run_at IS NOT NULL
+    ) AS runs WHERE newest = 1""",
+}
 
-def _coverage() -> Subquery:
-    latest = (
-        CycleCase.objects.filter(case_id=OuterRef("testcase_id"), last_run_at__isnull=False)
-        .order_by("-last_run_at")
-        .annotate(
-            weight=Case(
-                When(last_result__in=FAILING_RESULTS, then=Value(1 + FAILING)),
-                When(last_result=RunResult.NOT_RUN, then=Value(1 + NOT_RUN)),
-                default=Value(1),
-            )
-        )
-        .values("weight")[:1]
+# The coverage code and the open-blocking-defect flag of every requirement in `scope`, set-wise:
+# the latest results joined once to the live links and summed per requirement; the requirements
+# with an open defect of severity 1 or 2 on themselves or on any linked case (retired ones too)
+# as one set.
+GAP_CODES_SQL = """
+WITH scope AS ({scope}),
+latest AS ({latest}),
+coverage AS (
+    SELECT link.requirement_id, SUM(
+        CASE WHEN latest.last_result IN ({failing}) THEN {failing_weight}
+             WHEN latest.last_result IS NULL OR latest.last_result = %s THEN {not_run_weight}
+             ELSE 1 END
+    ) AS coverage
+    FROM releases_testcase_requirements AS link
+    JOIN releases_testcase AS test_case ON test_case.id = link.testcase_id
+    LEFT JOIN latest ON latest.case_id = link.testcase_id
+    WHERE link.requirement_id IN (SELECT scope.id FROM scope) AND test_case.status <> %s
+    GROUP BY link.requirement_id
+),
+blocking AS (
+    SELECT defect.requirement_id FROM releases_defect AS defect
+    WHERE defect.status IN ({open}) AND defect.severity <= %s
+      AND defect.requirement_id IN (SELECT scope.id FROM scope)
+    UNION
+    SELECT link.requirement_id FROM releases_testcase_requirements AS link
+    JOIN releases_defect AS defect ON defect.test_case_id = link.testcase_id
+    WHERE defect.status IN ({open}) AND defect.severity <= %s
+      AND link.requirement_id IN (SELECT scope.id FROM scope)
+)
+SELECT scope.id, scope.status, coverage.coverage,
+       scope.id IN (SELECT requirement_id FROM blocking) AS blocking_defect
+FROM scope LEFT JOIN coverage ON coverage.requirement_id = scope.id
+"""
+
+
+def gap_codes(program: Program, scope: QuerySet) -> tuple[str, list]:
+    """SQL and parameters of the rows (id, status, coverage, blocking_defect) of the
+    requirements of `scope` (a queryset of the program's requirements)."""
+    scope_sql, scope_params = scope.order_by().values("id", "status").query.sql_with_params()
+    sql = GAP_CODES_SQL.format(
+        scope=scope_sql,
+        latest=LATEST_SQL[connection.features.can_distinct_on_fields],
+        failing=", ".join(["%s"] * len(FAILING_RESULTS)),
+        failing_weight=1 + FAILING,
+        not_run_weight=1 + NOT_RUN,
+        open=", ".join(["%s"] * len(OPEN_DEFECT_STATUSES)),
     )
-    weight = Coalesce(Subquery(latest), Value(1 + NOT_RUN), output_field=BigIntegerField())
-    return Subquery(
-        _live_cases().values("requirement_id").annotate(total=Sum(weight)).values("total")[:1],
-        output_field=BigIntegerField(),
-    )
+    blocking = [*OPEN_DEFECT_STATUSES, BLOCKING_SEVERITY]
+    params = [
+        *scope_params, program.pk, *FAILING_RESULTS, RunResult.NOT_RUN, TestCaseStatus.RETIRED,
+        *blocking, *blocking,
+    ]  # fmt: skip
+    return sql, params
 
 
-def _failing(coverage: int | None) -> bool:
-    return coverage is not None and coverage % NOT_RUN >= FAILING
+# each gap as a condition on the rows of `gap_codes` ("unaccepted" needs none of them)
+GAP_SQL = {
+    "no_test": "coverage IS NULL",
+    "failing": f"MOD(coverage, {NOT_RUN}) >= {FAILING}",
+    "not_run": f"coverage >= {NOT_RUN}",
+    "blocking_defect": "blocking_defect",
+    "covered": f"coverage < {FAILING} AND NOT blocking_defect",
+}
 
 
-def annotate_gaps(queryset: QuerySet) -> QuerySet:
-    """Requirement rows with their coverage code and open-blocking-defect flag, computed by the
-    database (see gap_condition for what each gap means in them)."""
-    blocking = _open_defects().filter(severity__lte=BLOCKING_SEVERITY)
-    blocking_direct = Exists(blocking.filter(requirement_id=OuterRef("pk")))
-    blocking_via_case = Exists(
-        blocking.filter(
-            test_case_id__in=CaseLink.objects.filter(
-                requirement_id=OuterRef(OuterRef("pk"))
-            ).values("testcase_id")
-        )
-    )
-    return queryset.annotate(
-        coverage=_coverage(),
-        blocking_defect=ExpressionWrapper(
-            Q(blocking_direct) | Q(blocking_via_case), output_field=BooleanField()
-        ),
-    )
-
-
-def gap_condition(gap: str) -> Q:
-    """The rows that have `gap` (on a queryset from `annotate_gaps`)."""
+def gap_condition(program: Program, scope: QuerySet, gap: str) -> Q:
+    """The requirements of `scope` that have `gap` (a semi-join on `gap_codes`, computed once
+    per query however many rows are read)."""
     unaccepted = ~Q(status__in=SETTLED_STATUSES)
-    failing = Q(GreaterThanOrEqual(Mod("coverage", Value(NOT_RUN)), Value(FAILING)))
-    conditions = {
-        "no_test": Q(coverage__isnull=True),
-        "failing": failing,
-        "not_run": Q(coverage__gte=NOT_RUN),
-        "blocking_defect": Q(blocking_defect=True),
-        "unaccepted": unaccepted,
-        "covered": Q(coverage__lt=FAILING, blocking_defect=False) & ~unaccepted,
-    }
-    return conditions[gap]
+    if gap == "unaccepted":
+        return unaccepted
+    sql, params = gap_codes(program, scope)
+    codes = f"SELECT id FROM ({sql}) AS codes WHERE {GAP_SQL[gap]}"  # noqa: S608 - placeholders only
+    rows = Q(pk__in=RawSQL(codes, params))  # noqa: S611
+    return rows & ~unaccepted if gap == "covered" else rows
 
 
 def flags_of(coverage: int | None, blocking_defect: bool, status: str) -> dict[str, bool]:
-    """The gap flags of one row, from what `annotate_gaps` computed."""
+    """The gap flags of the rows of `gap_codes` with these values."""
     return {
         "no_test": coverage is None,
-        "failing": _failing(coverage),
+        "failing": coverage is not None and coverage % NOT_RUN >= FAILING,
         "not_run": coverage is not None and coverage >= NOT_RUN,
         "blocking_defect": bool(blocking_defect),
         "unaccepted": status not in SETTLED_STATUSES,
@@ -230,7 +250,7 @@ def _search(q: str) -> Q:
 
 
 def scoped_rows(program: Program, filters: MatrixFilters) -> QuerySet:
-    """The program's requirements under every filter but the gap, with their gap flags."""
+    """The program's requirements under every filter but the gap."""
     queryset = Requirement.objects.filter(program=program)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
@@ -248,14 +268,14 @@ def scoped_rows(program: Program, filters: MatrixFilters) -> QuerySet:
         )
     if filters.q:
         queryset = queryset.filter(_search(filters.q))
-    return annotate_gaps(queryset)
+    return queryset
 
 
 def filtered_rows(program: Program, filters: MatrixFilters) -> QuerySet:
     """The matrix's requirement rows under every filter, in key order."""
     queryset = scoped_rows(program, filters)
     if filters.gap:
-        queryset = queryset.filter(gap_condition(filters.gap))
+        queryset = queryset.filter(gap_condition(program, queryset, filters.gap))
     return queryset.order_by("number")
 
 
@@ -292,16 +312,15 @@ class Summary:
         return self.gaps[gap] if gap else self.requirements
 
 
-def matrix_summary(scoped: QuerySet) -> Summary:
+def matrix_summary(program: Program, scoped: QuerySet) -> Summary:
     """Every count of the tiles and the gap filter, in one query: the database counts the rows
-    of each combination of coverage, blocking defect and status (a few hundred at most), and
-    the combinations are added up here."""
-    groups = (
-        scoped.values("coverage", "blocking_defect", "status")
-        .annotate(rows=Count("pk"))
-        .order_by()
-        .values_list("coverage", "blocking_defect", "status", "rows")
-    )
+    of `gap_codes` by coverage code, blocking defect and status (a few hundred groups at most),
+    and the groups are added up here."""
+    sql, params = gap_codes(program, scoped)
+    count = "SELECT coverage, blocking_defect, status, COUNT(*) FROM ({}) AS codes GROUP BY 1, 2, 3"
+    with connection.cursor() as cursor:
+        cursor.execute(count.format(sql), params)
+        groups = cursor.fetchall()
     requirements = with_tests = passing = accepted = 0
     gaps = dict.fromkeys(GAP_BY_KEY, 0)
     for coverage, blocking_defect, status, rows in groups:
@@ -352,7 +371,6 @@ class Row:
     priority: str
     status: str
     workstream: str
-    flags: dict[str, bool]
     deliverables: list[Link] = field(default_factory=list)
     cases: list[Link] = field(default_factory=list)
     defects: list[Link] = field(default_factory=list)
@@ -373,6 +391,18 @@ class Row:
         return STATUS_COLOURS.get(self.status, "secondary")
 
     @property
+    def flags(self) -> dict[str, bool]:
+        """The row's gap flags, from what it shows (as `gap_codes` computes them)."""
+        states = [case.state for case in self.cases]
+        return {
+            "no_test": not states,
+            "failing": any(state in FAILING_RESULTS for state in states),
+            "not_run": RunResult.NOT_RUN in states,
+            "blocking_defect": any(defect.blocking for defect in self.defects),
+            "unaccepted": self.status not in SETTLED_STATUSES,
+        }
+
+    @property
     def gaps(self) -> list[Gap]:
         found = [GAP_BY_KEY[name] for name in GAP_FLAGS if self.flags[name]]
         return found or [GAP_BY_KEY["covered"]]
@@ -382,10 +412,7 @@ class Row:
         return [gap.key for gap in self.gaps]
 
 
-ROW_FIELDS = (
-    "pk", "number", "key", "title", "priority", "status", "workstream__name", "coverage",
-    "blocking_defect",
-)  # fmt: skip
+ROW_FIELDS = ("pk", "number", "key", "title", "priority", "status", "workstream__name")
 
 CASE_FIELDS = (
     "requirement_id", "testcase_id", "testcase__key", "testcase__title", "testcase__status",
@@ -407,7 +434,6 @@ def _row(values: dict[str, Any]) -> Row:
         priority=values["priority"],
         status=values["status"],
         workstream=values["workstream__name"] or "",
-        flags=flags_of(values["coverage"], values["blocking_defect"], values["status"]),
     )
 
 
@@ -440,7 +466,7 @@ def attach_links(
     # every linked case, retired ones too: their open defects still count against the row
     via_case: dict[int, set[int]] = {}
     latest = CycleCase.objects.filter(case_id=OuterRef("testcase_id"), last_run_at__isnull=False)
-    latest = latest.order_by("-last_run_at")
+    latest = latest.order_by("-last_run_at", "-pk")  # as GAP_CODES_SQL
     for requirement_id, case_id, key, title, case_status, result, at in (
         links(CaseLink)
         .annotate(
@@ -512,9 +538,9 @@ def attach_links(
 
 
 def _without_jit() -> None:
-    """PostgreSQL's JIT spends longer compiling the counting query (its cost estimate is high:
-    a subquery per requirement) than the query runs: ~35 ms against ~25 ms at 2,000
-    requirements. Turn it off for the rest of the request's transaction."""
+    """PostgreSQL's JIT compiles a query for longer than these run (tens of ms). The set-wise
+    counting query is estimated at ~3,000 at 2,000 requirements, under `jit_above_cost`
+    (100,000), but a program ~30 times larger would cross it. Off for the request's transaction."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
@@ -544,8 +570,8 @@ def matrix_page(
     InvalidPage when `strict`."""
     _without_jit()
     scoped = scoped_rows(program, filters)
-    summary = matrix_summary(scoped)
-    queryset = scoped.filter(gap_condition(filters.gap)) if filters.gap else scoped
+    summary = matrix_summary(program, scoped)
+    queryset = scoped.filter(gap_condition(program, scoped, filters.gap)) if filters.gap else scoped
     paginator = Paginator(queryset.order_by("number").values(*ROW_FIELDS), per_page)
     paginator.count = summary.count(filters.gap)  # a cached_property: saves the COUNT query
     page_obj = paginator.page(page or 1) if strict else paginator.get_page(page)

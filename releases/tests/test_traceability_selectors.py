@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from governance.tests.factories_changes import make_cr
 from programs.tests.factories import ProgramFactory, WorkstreamFactory
+from releases.models import OPEN_DEFECT_STATUSES, Requirement
 from releases.selectors import traceability as selectors
 from releases.tests import factories
-from releases.tests.traceability_factories import many_requirements
+from releases.tests.traceability_factories import full_requirement, many_requirements, setting
 from schedules.models import ItemKind
 from schedules.tests.factories import ItemFactory
 
@@ -393,6 +394,94 @@ def test_the_export_rows_are_every_row_in_key_order_across_chunks(program, mixed
         mixed["untested"].key, mixed["failing"].key, mixed["accepted"].key
     ]  # fmt: skip
     assert rows[1].gap_keys == ["failing", "unaccepted"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The SQL against a plain computation
+# ---------------------------------------------------------------------------------------------
+
+
+def expected_flags(requirement) -> dict[str, bool]:
+    """A requirement's gap flags computed in Python from its rows: each live case's latest
+    result is that of its cycle case run last; open defects of severity 1 or 2 on the
+    requirement or on any linked case (retired ones too) block."""
+
+    def latest(case) -> str | None:
+        runs = [cc for cc in case.cycle_cases.all() if cc.last_run_at is not None]
+        return max(runs, key=lambda cc: (cc.last_run_at, cc.pk)).last_result if runs else None
+
+    cases = list(requirement.test_cases.all())
+    results = [latest(case) for case in cases if case.status != "retired"]
+    defects = [*requirement.defects.all(), *(d for case in cases for d in case.defects.all())]
+    return {
+        "no_test": not results,
+        "failing": any(result in ("fail", "blocked") for result in results),
+        "not_run": any(result in (None, "not_run") for result in results),
+        "blocking_defect": any(
+            d.status in OPEN_DEFECT_STATUSES and d.severity <= 2 for d in defects
+        ),
+        "unaccepted": requirement.status not in ("accepted", "rejected", "deferred"),
+    }
+
+
+def test_the_sql_gaps_match_a_plain_computation(program):
+    where = setting(program)
+
+    def case_of(requirement, *runs):
+        case = factories.make_case(program, requirements=[requirement])
+        for cycle, result, hours in runs:
+            factories.record_run(factories.plan_case(cycle, case), result, at=hours_ago(hours))
+        return case
+
+    retired = factories.make_requirement(program, title="Its failing case was retired")
+    case_of(retired, (where.cycle_1, "pass", 3))
+    factories.set_state(case_of(retired, (where.cycle_1, "fail", 2)), status="retired")
+    retested = factories.make_requirement(program, title="Failed in SIT, passed in UAT")
+    case_of(retested, (where.cycle_1, "fail", 5), (where.cycle_2, "pass", 1))
+    never_run = factories.make_requirement(program, title="One case never run")
+    case_of(never_run, (where.cycle_1, "pass", 1))
+    factories.plan_case(where.cycle_2, case_of(never_run))  # planned, never run
+    on_case = factories.make_requirement(program, title="Open severity 2 on its case")
+    factories.make_defect(
+        program, test_case=case_of(on_case, (where.cycle_2, "pass", 1)), severity=2
+    )
+    closed = factories.make_requirement(program, title="Closed severity 1, accepted")
+    defect = factories.make_defect(
+        program, test_case=case_of(closed, (where.cycle_2, "pass", 1)), severity=1
+    )
+    factories.set_state(defect, status="closed")
+    factories.set_state(closed, status="accepted")
+    untested = factories.make_requirement(program, title="No case")
+    full = full_requirement(program, where, 1)
+    requirements = [retired, retested, never_run, on_case, closed, untested, full]
+
+    expected = {r.key: expected_flags(r) for r in requirements}
+    gaps = {key: [name for name, on in flags.items() if on] for key, flags in expected.items()}
+    assert gaps == {
+        retired.key: ["unaccepted"],
+        retested.key: ["unaccepted"],
+        never_run.key: ["not_run", "unaccepted"],
+        on_case.key: ["blocking_defect", "unaccepted"],
+        closed.key: [],
+        untested.key: ["no_test", "unaccepted"],
+        full.key: ["failing", "blocking_defect", "unaccepted"],
+    }
+    # the codes the database computes, the rows of a page, each gap filter and the counts
+    sql, params = selectors.gap_codes(program, Requirement.objects.filter(program=program))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        codes = {pk: selectors.flags_of(c, b, status) for pk, status, c, b in cursor.fetchall()}
+    assert {r.key: codes[r.pk] for r in requirements} == expected
+    result = matrix(program)
+    assert {row.key: row.flags for row in result.rows} == expected
+    for gap in selectors.GAP_BY_KEY:
+        having = [
+            key
+            for key, names in gaps.items()
+            if (names == [] if gap == "covered" else gap in names)
+        ]
+        assert keys(program, gap=gap) == having, gap
+        assert result.summary.gaps[gap] == len(having), gap
 
 
 # ---------------------------------------------------------------------------------------------
