@@ -4,7 +4,8 @@ Set `service_target` (the keyword the app's update and delete services take for 
 "contract") and write `create_service`, `update_service` and `delete_service` calling the app's
 services (`create_parent` names where a new row goes: the program by default, or e.g. the
 release a criterion belongs to). Rows are answered with `serialize_current(row)`
-(VersionedMixin's, which the viewset may override to re-read the row with its annotations); a
+(VersionedMixin's, which the viewset may override to re-read the row with its annotations;
+`answer_data(row)` when retrieve/create/update answer with more than the 412 shows); a
 stale version answers 412 with the current state, a `core.errors.Refused` 409 with its reason,
 bad fields 400. Use with
 `VersionedMixin` and a scoped mixin that sets `self.program`.
@@ -30,6 +31,11 @@ class ServiceCrudMixin:
         """The keyword naming where a new row goes, passed to `create_service`."""
         return {"program": self.program}
 
+    def answer_data(self, row) -> dict[str, Any]:
+        """The body of retrieve, create and update: `serialize_current(row)`, unless the viewset
+        answers with more than a 412 shows (e.g. the row's detail with its children)."""
+        return self.serialize_current(row)
+
     def list(self, request, *args, **kwargs):
         rows = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(rows)
@@ -38,7 +44,7 @@ class ServiceCrudMixin:
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.serialize_current(self.get_object()))
+        return Response(self.answer_data(self.get_object()))
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -47,7 +53,7 @@ class ServiceCrudMixin:
             row = self.create_service(
                 actor=request.user, **self.create_parent(), **serializer.validated_data
             )
-        return Response(self.serialize_current(row), status=status.HTTP_201_CREATED)
+        return Response(self.answer_data(row), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial: bool = False, **kwargs):
         row = self.get_object()
@@ -61,7 +67,7 @@ class ServiceCrudMixin:
                 **{self.service_target: row},
                 **serializer.validated_data,
             )
-        return Response(self.serialize_current(row))
+        return Response(self.answer_data(row))
 
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, partial=True, **kwargs)

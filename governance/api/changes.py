@@ -21,9 +21,10 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.pagination import StandardPagination
 from core.api.schema import (
     ETAG,
@@ -45,6 +46,7 @@ from core.api.serializers import (
 )
 from core.api.versioning import PreconditionRequired, VersionedMixin, expected_version
 from core.api.views import ApiView, ApiViewSet
+from core.errors import Refused
 from programs.api.views import ProgramScopedMixin
 
 from ..filtersets import ChangeRequestFilterSet
@@ -89,6 +91,15 @@ def refusals_as_answers() -> Iterator[None]:
         yield
     except TransitionRefused as exc:
         raise Conflict(exc.reason) from exc
+
+
+@contextmanager
+def as_refused() -> Iterator[None]:
+    """A state refusal as `core.errors.Refused`, which ServiceCrudMixin answers 409 with it."""
+    try:
+        yield
+    except TransitionRefused as exc:
+        raise Refused(exc.reason) from exc
 
 
 class Conflict(Exception):
@@ -175,11 +186,10 @@ class ChangeScopedMixin(ProgramScopedMixin):
     ),
 )
 @extend_schema(tags=["change requests"])
-class ChangeRequestViewSet(
-    ChangeScopedMixin, VersionedMixin, mixins.RetrieveModelMixin, ApiViewSet
-):
+class ChangeRequestViewSet(ChangeScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """The program's change requests: what would change, why, its impact and where it is."""
 
+    service_target = "change_request"
     permission_actions = {
         "list": "change.view",
         "retrieve": "change.view",
@@ -208,51 +218,19 @@ class ChangeRequestViewSet(
             row["affected_items"] = keys[row["id"]]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def retrieve(self, request, *args, **kwargs):
-        return self.answer(self.get_object())
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        created = services.change_request_create(
-            actor=request.user, program=self.program, **serializer.validated_data
-        )
-        return self.answer(created, status.HTTP_201_CREATED)
-
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        cr = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(cr, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        try:
-            with refusals_as_answers():
-                updated = services.change_request_update(
-                    actor=request.user,
-                    change_request=cr,
-                    expected_version=version,
-                    **serializer.validated_data,
-                )
-        except Conflict as exc:
-            return conflict_response(exc)
-        return self.answer(updated)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        cr = self.get_object()
-        version = self.expected_version()
-        try:
-            with refusals_as_answers():
-                services.change_request_delete(
-                    actor=request.user, change_request=cr, expected_version=version
-                )
-        except Conflict as exc:
-            return conflict_response(exc)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
     def serialize_current(self, instance) -> dict:
         return self.answer(instance).data
+
+    def create_service(self, **kwargs):
+        return services.change_request_create(**kwargs)
+
+    def update_service(self, **kwargs):
+        with as_refused():
+            return services.change_request_update(**kwargs)
+
+    def delete_service(self, **kwargs):
+        with as_refused():
+            services.change_request_delete(**kwargs)
 
 
 def _step_schema(name: str, request, description: str):

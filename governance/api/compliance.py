@@ -15,10 +15,11 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.renderers import ORJSONRenderer
 from core.api.schema import (
     CONFLICT,
@@ -34,7 +35,7 @@ from core.api.schema import (
     update_schema,
 )
 from core.api.serializers import RowSerializer, UserRefSerializer, format_date, user_ref
-from core.api.versioning import ServiceUpdateMixin, VersionedMixin
+from core.api.versioning import VersionedMixin
 from core.api.views import ApiView, ApiViewSet, RowListMixin
 from programs.api.serializers import ActivitySerializer
 from programs.api.views import ProgramScopedMixin
@@ -205,15 +206,11 @@ def _obligation(program, key: str) -> Obligation:
 )
 @extend_schema(tags=["compliance"])
 class ObligationViewSet(
-    ProgramScopedMixin,
-    VersionedMixin,
-    ServiceUpdateMixin,
-    RowListMixin,
-    mixins.RetrieveModelMixin,
-    ApiViewSet,
+    ProgramScopedMixin, VersionedMixin, RowListMixin, ServiceCrudMixin, ApiViewSet
 ):
     """Regulations, policies and contract clauses the program must meet."""
 
+    service_target = "obligation"
     permission_actions = {
         "list": "compliance.view",
         "retrieve": "compliance.view",
@@ -225,7 +222,6 @@ class ObligationViewSet(
     queryset = Obligation.objects.none()
     serializer_class = ObligationSerializer
     filterset_class = selectors.ObligationFilterSet
-    update_target = "obligation"
 
     def get_queryset(self):
         return selectors.obligation_list(program=self.program)
@@ -233,26 +229,14 @@ class ObligationViewSet(
     def get_object(self) -> Obligation:
         return _obligation(self.program, self.kwargs["key"])
 
+    def create_service(self, **kwargs) -> Obligation:
+        return _obligation(self.program, services.obligation_create(**kwargs).key)
+
     def update_service(self, **kwargs) -> Obligation:
-        updated = services.obligation_update(**kwargs)
-        return _obligation(self.program, updated.key)
+        return _obligation(self.program, services.obligation_update(**kwargs).key)
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        obligation = services.obligation_create(
-            actor=request.user, program=self.program, **serializer.validated_data
-        )
-        data = self.get_serializer(_obligation(self.program, obligation.key)).data
-        return Response(data, status=status.HTTP_201_CREATED)
-
-    def destroy(self, request, *args, **kwargs):
-        services.obligation_delete(
-            actor=request.user,
-            obligation=self.get_object(),
-            expected_version=self.expected_version(),
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.obligation_delete(**kwargs)
 
 
 @extend_schema_view(
@@ -302,10 +286,11 @@ class EvidenceUploadSerializer(serializers.Serializer):
 )
 @extend_schema(tags=["compliance"])
 class EvidenceViewSet(
-    ProgramScopedMixin, VersionedMixin, RowListMixin, mixins.RetrieveModelMixin, ApiViewSet
+    ProgramScopedMixin, VersionedMixin, RowListMixin, ServiceCrudMixin, ApiViewSet
 ):
     """The evidence files of an obligation."""
 
+    service_target = "evidence"
     permission_actions = {
         "list": "compliance.view",
         "retrieve": "compliance.view",
@@ -332,6 +317,7 @@ class EvidenceViewSet(
         return selectors.evidence_get(obligation=self.obligation(), pk=self.kwargs["id"])
 
     def create(self, request, *args, **kwargs):
+        # Not ServiceCrudMixin's: a multipart upload under the obligation, read back by its id.
         serializer = EvidenceUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
@@ -348,11 +334,8 @@ class EvidenceViewSet(
     def get_object_for(self, evidence: Evidence) -> Evidence:
         return selectors.evidence_get(obligation=self.obligation(), pk=evidence.pk)
 
-    def destroy(self, request, *args, **kwargs):
-        services.evidence_delete(
-            actor=request.user, evidence=self.get_object(), expected_version=self.expected_version()
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.evidence_delete(**kwargs)
 
 
 class _DownloadMixin:

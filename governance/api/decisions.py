@@ -14,9 +14,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.pagination import StandardPagination
 from core.api.schema import (
     ETAG,
@@ -49,6 +50,7 @@ from .change_serializers import member_or_error
 from .changes import (
     REFUSED,
     Conflict,
+    as_refused,
     conflict_response,
     optional_version,
     refusals_as_answers,
@@ -274,9 +276,10 @@ DECISION_FILTERS = [
     ),
 )
 @extend_schema(tags=["decisions"])
-class DecisionViewSet(DecisionScopedMixin, VersionedMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class DecisionViewSet(DecisionScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """The program's decision log."""
 
+    service_target = "decision"
     permission_actions = {
         "list": "decision.view",
         "retrieve": "decision.view",
@@ -304,48 +307,16 @@ class DecisionViewSet(DecisionScopedMixin, VersionedMixin, mixins.RetrieveModelM
             row["links"] = keys[row["id"]]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    def retrieve(self, request, *args, **kwargs):
-        return self.answer(self.get_object())
+    def create_service(self, **kwargs):
+        return services.decision_record(**kwargs)
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        decision = services.decision_record(
-            actor=request.user, program=self.program, **serializer.validated_data
-        )
-        return self.answer(decision, status.HTTP_201_CREATED)
+    def update_service(self, **kwargs):
+        with as_refused():
+            return services.decision_update(**kwargs)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        decision = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(decision, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        try:
-            with refusals_as_answers():
-                updated = services.decision_update(
-                    actor=request.user,
-                    decision=decision,
-                    expected_version=version,
-                    **serializer.validated_data,
-                )
-        except Conflict as exc:
-            return conflict_response(exc)
-        return self.answer(updated)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        decision = self.get_object()
-        version = self.expected_version()
-        try:
-            with refusals_as_answers():
-                services.decision_delete(
-                    actor=request.user, decision=decision, expected_version=version
-                )
-        except Conflict as exc:
-            return conflict_response(exc)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        with as_refused():
+            services.decision_delete(**kwargs)
 
 
 def _decision_step_schema(operation_id: str, request, description: str):

@@ -22,9 +22,10 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.renderers import ORJSONRenderer
 from core.api.schema import (
     CONFLICT,
@@ -350,10 +351,11 @@ class RaciMatrixView(ProgramScopedMixin, ApiView):
 )
 @extend_schema(tags=["raci"])
 class RaciColumnViewSet(
-    ProgramScopedMixin, VersionedMixin, RowListMixin, mixins.RetrieveModelMixin, ApiViewSet
+    ProgramScopedMixin, VersionedMixin, RowListMixin, ServiceCrudMixin, ApiViewSet
 ):
     """The matrix's columns: people (members of the program) and named roles."""
 
+    service_target = "column"
     permission_actions = {
         "list": "raci.view",
         "retrieve": "raci.view",
@@ -371,58 +373,46 @@ class RaciColumnViewSet(
     def get_object(self) -> RaciColumn:
         return selectors.raci_column_get(program=self.program, pk=_int(self.kwargs["id"]))
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+    def get_object_for(self, column: RaciColumn) -> RaciColumn:
+        return selectors.raci_column_get(program=self.program, pk=column.pk)
+
+    def create_service(self, *, actor, program, position=None, **data) -> RaciColumn:
         column = services.raci_column_create(
-            actor=request.user,
-            program=self.program,
+            actor=actor,
+            program=program,
             kind=data["kind"],
             user=data.get("user"),
             role_name=data.get("role_name", ""),
         )
-        if data.get("position"):
+        if position:
             column = services.raci_column_move(
-                actor=request.user,
-                column=column,
-                expected_version=None,
-                index=data["position"] - 1,
+                actor=actor, column=column, expected_version=None, index=position - 1
             )
-        return Response(self.get_serializer(self.get_object_for(column)).data, status=201)
+        return self.get_object_for(column)
 
-    def get_object_for(self, column: RaciColumn) -> RaciColumn:
-        return selectors.raci_column_get(program=self.program, pk=column.pk)
-
-    def partial_update(self, request, *args, **kwargs):
-        column = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(column, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        position = data.pop("position", None)
+    def update_service(self, *, actor, column, expected_version, position=None, **data):
+        """The fields, then the move (`position`); a bare version check when neither is sent."""
         with transaction.atomic():
             if data:
                 column = services.raci_column_update(
-                    actor=request.user, column=column, expected_version=version, **data
+                    actor=actor, column=column, expected_version=expected_version, **data
                 )
-                version = None
+                expected_version = None
             if position is not None:
                 column = services.raci_column_move(
-                    actor=request.user, column=column, expected_version=version, index=position - 1
+                    actor=actor,
+                    column=column,
+                    expected_version=expected_version,
+                    index=position - 1,
                 )
             elif not data:
                 services.raci_column_update(
-                    actor=request.user, column=column, expected_version=version
+                    actor=actor, column=column, expected_version=expected_version
                 )
-        return Response(self.get_serializer(self.get_object_for(column)).data)
+        return self.get_object_for(column)
 
-    def destroy(self, request, *args, **kwargs):
-        column = self.get_object()
-        services.raci_column_delete(
-            actor=request.user, column=column, expected_version=self.expected_version()
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.raci_column_delete(**kwargs)
 
 
 @extend_schema_view(
@@ -448,9 +438,10 @@ class RaciColumnViewSet(
     destroy=destroy_schema(RaciRowSerializer, parameters=[CODE, ROW_ID]),
 )
 @extend_schema(tags=["raci"])
-class RaciRowViewSet(ProgramScopedMixin, VersionedMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class RaciRowViewSet(ProgramScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """The matrix's rows: deliverables and milestones of the plan, or activities."""
 
+    service_target = "row"
     permission_actions = {
         "list": "raci.view",
         "retrieve": "raci.view",
@@ -469,35 +460,25 @@ class RaciRowViewSet(ProgramScopedMixin, VersionedMixin, mixins.RetrieveModelMix
     def get_object(self) -> RaciRow:
         return _row(self.program, self.kwargs["id"])
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+    def create_service(self, *, actor, program, position=None, **data) -> RaciRow:
         with transaction.atomic():
             row = services.raci_row_create(
-                actor=request.user,
-                program=self.program,
+                actor=actor,
+                program=program,
                 item=data.get("item"),
                 activity=data.get("activity", ""),
                 cells=data["cells"],
             )
-            if data.get("position"):
+            if position:
                 row = services.raci_row_move(
-                    actor=request.user, row=row, expected_version=None, index=data["position"] - 1
+                    actor=actor, row=row, expected_version=None, index=position - 1
                 )
-        return Response(self.get_serializer(_row(self.program, row.pk)).data, status=201)
+        return _row(self.program, row.pk)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        row = self.get_object()
-        version = self.expected_version()
-        serializer = self.get_serializer(row, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        position = data.pop("position", None)
+    def update_service(self, *, actor, row, expected_version, position=None, **data) -> RaciRow:
+        """PUT replaces what the row stands for and all its letters; PATCH only what it sends
+        (`cells` merged into the row's letters); then the move (`position`)."""
+        partial = self.action == "partial_update"
         changes: dict[str, Any] = {}
         if "cells" in data:
             cells: dict[Any, Any] = data["cells"]
@@ -510,23 +491,16 @@ class RaciRowViewSet(ProgramScopedMixin, VersionedMixin, mixins.RetrieveModelMix
             changes["activity"] = data.get("activity", "")
         with transaction.atomic():
             row = services.raci_row_update(
-                actor=request.user, row=row, expected_version=version, **changes
+                actor=actor, row=row, expected_version=expected_version, **changes
             )
             if position is not None:
                 row = services.raci_row_move(
-                    actor=request.user, row=row, expected_version=None, index=position - 1
+                    actor=actor, row=row, expected_version=None, index=position - 1
                 )
-        return Response(self.get_serializer(_row(self.program, row.pk)).data)
+        return _row(self.program, row.pk)
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        row = self.get_object()
-        services.raci_row_delete(
-            actor=request.user, row=row, expected_version=self.expected_version()
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.raci_row_delete(**kwargs)
 
 
 def _cell_schema(operation_id: str, *, request, description: str, write: bool = True):

@@ -16,9 +16,10 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.pagination import StandardPagination
 from core.api.refusals import REFUSED, optional_version, refusals_as_409
 from core.api.schema import (
@@ -102,9 +103,10 @@ CYCLE_FILTERS = [
     ),
 )
 @extend_schema(tags=TAGS)
-class CycleViewSet(CycleScopedMixin, VersionedMixin, ApiViewSet):
+class CycleViewSet(CycleScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """Test cycles with their progress."""
 
+    service_target = "cycle"
     permission_actions = {
         "list": "test.view",
         "retrieve": "test.view",
@@ -121,47 +123,27 @@ class CycleViewSet(CycleScopedMixin, VersionedMixin, ApiViewSet):
         return selectors.cycle_list(program=self.program)
 
     def list(self, request, *args, **kwargs):
+        # Not the serializer's list: cycle_data answers, from the counts annotated on each row.
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response([cycle_data(c, selectors._stats(c)) for c in page])
 
-    def retrieve(self, request, *args, **kwargs):
-        return self.cycle_answer(self.cycle())
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        cycle = services.cycle_create(
-            actor=request.user, program=self.program, **serializer.validated_data
-        )
-        return self.cycle_answer(cycle, status.HTTP_201_CREATED)
-
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        cycle = self.cycle()
-        version = self.expected_version()
-        serializer = self.get_serializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            cycle = services.cycle_update(
-                actor=request.user,
-                cycle=cycle,
-                expected_version=version,
-                **serializer.validated_data,
-            )
-        return self.cycle_answer(cycle)
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        cycle = self.cycle()
-        with refusals_as_409():
-            services.cycle_delete(
-                actor=request.user, cycle=cycle, expected_version=self.expected_version()
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def get_object(self) -> TestCycle:
+        return self.cycle()
 
     def serialize_current(self, instance) -> dict:
         return cycle_data(instance, selectors.stats_of(instance))
+
+    def answer_data(self, row: TestCycle) -> dict:
+        return self.serialize_current(selectors.cycle_get(program=self.program, key=row.key))
+
+    def create_service(self, **kwargs):
+        return services.cycle_create(**kwargs)
+
+    def update_service(self, **kwargs):
+        return services.cycle_update(**kwargs)
+
+    def delete_service(self, **kwargs):
+        services.cycle_delete(**kwargs)
 
 
 def _responses(ok, *, conflict: bool = True, stale=None) -> dict:

@@ -9,9 +9,9 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import status
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.pagination import StandardPagination
 from core.api.refusals import optional_version, refusals_as_409
 from core.api.schema import (
@@ -93,9 +93,10 @@ CASE_FILTERS = [
     ),
 )
 @extend_schema(tags=TAGS)
-class CaseViewSet(CaseScopedMixin, VersionedMixin, ApiViewSet):
+class CaseViewSet(CaseScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """Test cases with their steps and the requirements they verify."""
 
+    service_target = "case"
     permission_actions = {
         "list": "test.view",
         "retrieve": "test.view",
@@ -112,44 +113,24 @@ class CaseViewSet(CaseScopedMixin, VersionedMixin, ApiViewSet):
         return selectors.case_list(program=self.program).prefetch_related("steps")
 
     def list(self, request, *args, **kwargs):
+        # Not the serializer's list: case_data answers, with the nested steps and requirements.
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response([case_data(c) for c in page])
 
-    def retrieve(self, request, *args, **kwargs):
-        return self.case_answer(self.case())
+    def get_object(self) -> TestCase:
+        return self.case()
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        case = case_services.case_create(
-            actor=request.user, program=self.program, **serializer.validated_data
-        )
-        return self.case_answer(case, status.HTTP_201_CREATED)
+    def answer_data(self, row: TestCase) -> dict:
+        return case_data(self.get_queryset().get(pk=row.pk))
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        case = self.case()
-        version = self.expected_version()
-        serializer = self.get_serializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            case = case_services.case_update(
-                actor=request.user,
-                case=case,
-                expected_version=version,
-                **serializer.validated_data,
-            )
-        return self.case_answer(case)
+    def create_service(self, **kwargs):
+        return case_services.case_create(**kwargs)
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
+    def update_service(self, **kwargs):
+        return case_services.case_update(**kwargs)
 
-    def destroy(self, request, *args, **kwargs):
-        case = self.case()
-        with refusals_as_409():
-            case_services.case_delete(
-                actor=request.user, case=case, expected_version=self.expected_version()
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        case_services.case_delete(**kwargs)
 
 
 class CaseStepView(CaseScopedMixin, ApiView):

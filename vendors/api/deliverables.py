@@ -26,6 +26,7 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.pagination import StandardPagination
 from core.api.renderers import ORJSONRenderer
 from core.api.schema import (
@@ -43,7 +44,7 @@ from core.api.schema import (
 )
 from core.api.serializers import RowSerializer, UserRefSerializer, format_date, user_ref
 from core.api.versioning import VersionedMixin
-from core.api.views import ApiView, ApiViewSet
+from core.api.views import ApiView, ApiViewSet, RowListMixin
 from programs.api.views import ProgramScopedMixin
 from programs.models import Program
 from programs.selectors import member_users
@@ -450,9 +451,12 @@ class DeliverableScopedMixin(ProgramScopedMixin):
     ),
 )
 @extend_schema(tags=["deliverables"])
-class DeliverableViewSet(DeliverableScopedMixin, VersionedMixin, ApiViewSet):
+class DeliverableViewSet(
+    DeliverableScopedMixin, VersionedMixin, RowListMixin, ServiceCrudMixin, ApiViewSet
+):
     """What vendors owe under their contracts, reviewed against acceptance criteria."""
 
+    service_target = "deliverable"
     permission_actions = {
         "list": "deliverable.view",
         "retrieve": "deliverable.view",
@@ -469,50 +473,21 @@ class DeliverableViewSet(DeliverableScopedMixin, VersionedMixin, ApiViewSet):
     def get_queryset(self):
         return selectors.deliverable_list(program=self.program)
 
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values(*DeliverableSerializer.row_fields))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+    def get_object(self) -> Deliverable:
+        return self.deliverable()
 
-    def retrieve(self, request, *args, **kwargs):
-        return self.answer(self.deliverable())
+    def answer_data(self, row: Deliverable) -> dict:
+        return detail_data(self.program, row.key)  # with its criteria and rounds; a 412 has not
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        criteria = data.pop("criteria", [])
-        deliverable = services.deliverable_create(
-            actor=request.user, program=self.program, criteria=criteria, **data
-        )
-        return self.answer(deliverable, status.HTTP_201_CREATED)
+    def create_service(self, **kwargs):
+        kwargs.setdefault("criteria", [])
+        return services.deliverable_create(**kwargs)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        deliverable = self.deliverable()
-        version = self.expected_version()
-        serializer = self.get_serializer(deliverable, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            updated = services.deliverable_update(
-                actor=request.user,
-                deliverable=deliverable,
-                expected_version=version,
-                **serializer.validated_data,
-            )
-        return self.answer(updated)
+    def update_service(self, **kwargs):
+        return services.deliverable_update(**kwargs)
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        deliverable = self.deliverable()
-        with refusals_as_409():
-            services.deliverable_delete(
-                actor=request.user,
-                deliverable=deliverable,
-                expected_version=self.expected_version(),
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.deliverable_delete(**kwargs)
 
 
 @extend_schema_view(
@@ -554,6 +529,9 @@ class DeliverableViewSet(DeliverableScopedMixin, VersionedMixin, ApiViewSet):
 @extend_schema(tags=["deliverables"])
 class CriterionViewSet(DeliverableScopedMixin, VersionedMixin, ApiViewSet):
     """The acceptance criteria of a deliverable, in order."""
+
+    # Not ServiceCrudMixin: PATCH needs `text` as PUT does, the deliverable is found before the
+    # body is checked, and answers carry the criterion's number read from the deliverable.
 
     permission_actions = {
         "list": "deliverable.view",

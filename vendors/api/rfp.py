@@ -28,6 +28,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core.api.crud import ServiceCrudMixin
 from core.api.pagination import StandardPagination
 from core.api.schema import (
     ETAG,
@@ -210,9 +211,10 @@ class RfpScopedMixin(ProgramScopedMixin):
     ),
 )
 @extend_schema(tags=TAGS)
-class RfpViewSet(RfpScopedMixin, VersionedMixin, ApiViewSet):
+class RfpViewSet(RfpScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """The program's RFPs."""
 
+    service_target = "rfp"
     permission_actions = {
         "list": "rfp.view",
         "retrieve": "rfp.view",
@@ -233,30 +235,17 @@ class RfpViewSet(RfpScopedMixin, VersionedMixin, ApiViewSet):
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(RfpSerializer(page, many=True).data)
 
-    def retrieve(self, request, *args, **kwargs):
-        return self.rfp_answer(self.rfp())
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        rfp = services.rfp_create(
-            actor=request.user, program=self.program, **serializer.validated_data
-        )
-        return self.rfp_answer(rfp, status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        rfp = self.rfp()
-        version = self.expected_version()
-        serializer = self.get_serializer(rfp, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            rfp = services.rfp_update(
-                actor=request.user, rfp=rfp, expected_version=version, **serializer.validated_data
-            )
-        return self.rfp_answer(rfp)
+    def get_object(self) -> Rfp:
+        return self.rfp()
 
     def serialize_current(self, instance) -> dict:
         return RfpSerializer(selectors.rfp_list(program=self.program).get(pk=instance.pk)).data
+
+    def create_service(self, **kwargs):
+        return services.rfp_create(**kwargs)
+
+    def update_service(self, **kwargs):
+        return services.rfp_update(**kwargs)
 
 
 class RfpStatusSerializer(serializers.Serializer):
@@ -368,9 +357,10 @@ def _with_share(rfp, criterion: RfpCriterion) -> RfpCriterion:
     destroy=destroy_schema(RfpCriterionSerializer, parameters=[CODE, KEY, CRITERION_ID]),
 )
 @extend_schema(tags=TAGS)
-class RfpCriterionViewSet(RfpScopedMixin, VersionedMixin, ApiViewSet):
+class RfpCriterionViewSet(RfpScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """An RFP's weighted criteria."""
 
+    service_target = "criterion"
     permission_actions = {
         "list": "rfp.view",
         "retrieve": "rfp.view",
@@ -381,48 +371,27 @@ class RfpCriterionViewSet(RfpScopedMixin, VersionedMixin, ApiViewSet):
     queryset = RfpCriterion.objects.none()
     serializer_class = RfpCriterionSerializer
 
-    def criterion(self) -> RfpCriterion:
+    def get_object(self) -> RfpCriterion:
         return get_object_or_404(RfpCriterion, rfp=self.rfp(), pk=self.kwargs["pk"])
 
     def list(self, request, *args, **kwargs):
         criteria = selectors.criteria_with_shares(rfp=self.rfp())
-        return Response(RfpCriterionSerializer(criteria, many=True).data)
+        return Response(RfpCriterionSerializer(criteria, many=True).data)  # every one, unpaged
 
-    def retrieve(self, request, *args, **kwargs):
-        return Response(RfpCriterionSerializer(_with_share(self.rfp(), self.criterion())).data)
+    def answer_data(self, row: RfpCriterion) -> dict:
+        return RfpCriterionSerializer(_with_share(self.rfp(), row)).data
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            criterion = services.criterion_add(
-                actor=request.user, rfp=self.rfp(), **serializer.validated_data
-            )
-        data = RfpCriterionSerializer(_with_share(self.rfp(), criterion)).data
-        return Response(data, status=status.HTTP_201_CREATED)
+    def create_parent(self) -> dict:
+        return {"rfp": self.rfp()}
 
-    def partial_update(self, request, *args, **kwargs):
-        criterion = self.criterion()
-        version = self.expected_version()
-        serializer = self.get_serializer(criterion, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            criterion = services.criterion_update(
-                actor=request.user,
-                criterion=criterion,
-                expected_version=version,
-                **serializer.validated_data,
-            )
-        return Response(RfpCriterionSerializer(_with_share(self.rfp(), criterion)).data)
+    def create_service(self, **kwargs):
+        return services.criterion_add(**kwargs)
 
-    def destroy(self, request, *args, **kwargs):
-        criterion = self.criterion()
-        version = self.expected_version()
-        with refusals_as_409():
-            services.criterion_delete(
-                actor=request.user, criterion=criterion, expected_version=version
-            )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def update_service(self, **kwargs):
+        return services.criterion_update(**kwargs)
+
+    def delete_service(self, **kwargs):
+        services.criterion_delete(**kwargs)
 
 
 # --- evaluators ---------------------------------------------------------------------------
@@ -464,6 +433,8 @@ class RfpEvaluatorSerializer(serializers.Serializer):
 @extend_schema(tags=TAGS)
 class RfpEvaluatorViewSet(RfpScopedMixin, ApiViewSet):
     """Who evaluates an RFP, with their progress (never their scores)."""
+
+    # Not ServiceCrudMixin: assignments carry no version (no If-Match) and answer with progress.
 
     permission_actions = {
         "list": "rfp.view",
@@ -570,9 +541,10 @@ class RfpResponseSerializer(serializers.Serializer):
     ),
 )
 @extend_schema(tags=TAGS)
-class RfpResponseViewSet(RfpScopedMixin, VersionedMixin, ApiViewSet):
+class RfpResponseViewSet(RfpScopedMixin, VersionedMixin, ServiceCrudMixin, ApiViewSet):
     """The vendors' responses to an RFP."""
 
+    service_target = "response"
     permission_actions = {
         "list": "rfp.view",
         "retrieve": "rfp.view",
@@ -583,45 +555,25 @@ class RfpResponseViewSet(RfpScopedMixin, VersionedMixin, ApiViewSet):
     queryset = RfpResponse.objects.none()
     serializer_class = RfpResponseSerializer
 
-    def response_row(self) -> RfpResponse:
+    def get_object(self) -> RfpResponse:
         return selectors.response_get(rfp=self.rfp(), pk=self.kwargs["pk"])
 
     def list(self, request, *args, **kwargs):
         rows = self.rfp().responses.select_related("vendor").order_by("vendor__name", "id")
-        return Response(RfpResponseSerializer(rows, many=True).data)
+        return Response(RfpResponseSerializer(rows, many=True).data)  # every one, unpaged
 
-    def retrieve(self, request, *args, **kwargs):
-        return Response(RfpResponseSerializer(self.response_row()).data)
+    def create_parent(self) -> dict:
+        return {"rfp": self.rfp()}
 
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            row = services.response_add(
-                actor=request.user, rfp=self.rfp(), **serializer.validated_data
-            )
-        return Response(RfpResponseSerializer(row).data, status=status.HTTP_201_CREATED)
+    def create_service(self, **kwargs):
+        return services.response_add(**kwargs)
 
-    def partial_update(self, request, *args, **kwargs):
-        row = self.response_row()
-        version = self.expected_version()
-        serializer = self.get_serializer(row, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        with refusals_as_409():
-            row = services.response_update(
-                actor=request.user,
-                response=row,
-                expected_version=version,
-                **serializer.validated_data,
-            )
-        return Response(RfpResponseSerializer(self.response_row()).data)
+    def update_service(self, **kwargs):
+        services.response_update(**kwargs)
+        return self.get_object()
 
-    def destroy(self, request, *args, **kwargs):
-        row = self.response_row()
-        version = self.expected_version()
-        with refusals_as_409():
-            services.response_remove(actor=request.user, response=row, expected_version=version)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_service(self, **kwargs):
+        services.response_remove(**kwargs)
 
 
 # --- my evaluation ------------------------------------------------------------------------
