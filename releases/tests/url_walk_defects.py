@@ -2,7 +2,7 @@
 
 The base rows hold a new defect (`base["defect"]`, routes with "defects/<str:key>"): every page
 of it answers 200 to an allowed GET, except the inline status editor, which outside htmx sends
-the browser to the step's page.
+the browser to the step's page, and the summary strip, which sends it to the defect list.
 """
 
 from __future__ import annotations
@@ -28,5 +28,10 @@ ALLOWED_GET = {
             "releases:defect_transition",
             kwargs={"code": s.program.code, "key": _walk_defect_key(s)},
         ),
+    ),
+    # the summary strip (htmx), opened as a page, goes to the defect list that holds it
+    views.DefectSummaryView: lambda s: (
+        302,
+        reverse("releases:defect_list", kwargs={"code": s.program.code}),
     ),
 }

@@ -82,6 +82,7 @@ def _bad(site):
 
 ALLOWED_GET: dict = {
     pages.ScopeAddView: _to("scope"),
+    pages.ScopeCandidatesView: _to("scope"),  # the scope tab's htmx search, opened as a page
     pages.ScopeRemoveView: _to("scope"),
     actions.CriterionDeleteView: _to(),
     actions.CriteriaDefaultsView: _to(),
