@@ -46,7 +46,6 @@ from core.api.serializers import (
 )
 from core.api.versioning import PreconditionRequired, VersionedMixin, expected_version
 from core.api.views import ApiView, ApiViewSet
-from core.errors import Refused
 from programs.api.views import ProgramScopedMixin
 
 from ..filtersets import ChangeRequestFilterSet
@@ -91,15 +90,6 @@ def refusals_as_answers() -> Iterator[None]:
         yield
     except TransitionRefused as exc:
         raise Conflict(exc.reason) from exc
-
-
-@contextmanager
-def as_refused() -> Iterator[None]:
-    """A state refusal as `core.errors.Refused`, which ServiceCrudMixin answers 409 with it."""
-    try:
-        yield
-    except TransitionRefused as exc:
-        raise Refused(exc.reason) from exc
 
 
 class Conflict(Exception):
@@ -225,12 +215,10 @@ class ChangeRequestViewSet(ChangeScopedMixin, VersionedMixin, ServiceCrudMixin, 
         return services.change_request_create(**kwargs)
 
     def update_service(self, **kwargs):
-        with as_refused():
-            return services.change_request_update(**kwargs)
+        return services.change_request_update(**kwargs)
 
     def delete_service(self, **kwargs):
-        with as_refused():
-            services.change_request_delete(**kwargs)
+        services.change_request_delete(**kwargs)
 
 
 def _step_schema(name: str, request, description: str):

@@ -50,7 +50,6 @@ from .change_serializers import member_or_error
 from .changes import (
     REFUSED,
     Conflict,
-    as_refused,
     conflict_response,
     optional_version,
     refusals_as_answers,
@@ -311,12 +310,10 @@ class DecisionViewSet(DecisionScopedMixin, VersionedMixin, ServiceCrudMixin, Api
         return services.decision_record(**kwargs)
 
     def update_service(self, **kwargs):
-        with as_refused():
-            return services.decision_update(**kwargs)
+        return services.decision_update(**kwargs)
 
     def delete_service(self, **kwargs):
-        with as_refused():
-            services.decision_delete(**kwargs)
+        services.decision_delete(**kwargs)
 
 
 def _decision_step_schema(operation_id: str, request, description: str):

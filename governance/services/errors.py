@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from core.errors import Refused
 
-class TransitionRefused(Exception):
+
+class TransitionRefused(Refused):
     """The object's state does not allow the step (a draft approved, a closed request reopened,
-    a superseded decision edited). Pages show `reason`; the API answers 409 with it."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
-        super().__init__(reason)
+    a superseded decision edited): the project's `Refused`, so what answers those (the API's
+    409 with `reason`) answers these. Pages show `reason`."""
